@@ -1,0 +1,65 @@
+// Workspace lint: typescript-eslint's recommended rules plus Nx module boundaries.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+/** Library packages of SPEC.md; each may import only itself, plus the edges listed below. */
+const libraries = ['cache', 'repo', 'migrate', 'cloud-storage', 'backup', 'vector', 'lifecycle', 'monitor'];
+/** The only package-to-package edges SPEC.md allows. */
+const allowedEdges = { backup: ['cloud-storage'], lifecycle: ['cloud-storage'] };
+
+const scopeConstraints = libraries.map((name) => ({
+  sourceTag: `scope:${name}`,
+  onlyDependOnLibsWithTags: [`scope:${name}`, ...(allowedEdges[name] ?? []).map((to) => `scope:${to}`)],
+}));
+
+/** @param {string[]} extraForLibs tags libraries may also use (test helpers in tests and benches). */
+function boundaries(extraForLibs) {
+  return [
+    'error',
+    {
+      enforceBuildableLibDependency: false,
+      allow: [],
+      depConstraints: [
+        { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', ...extraForLibs] },
+        { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+        { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:tool'] },
+        ...scopeConstraints.map((c) => ({
+          ...c,
+          onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, ...extraForLibs],
+        })),
+      ],
+    },
+  ];
+}
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/reports/**', '**/.nx/**', '**/coverage/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries([]),
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports (CONVENTIONS.md).' },
+      ],
+    },
+  },
+  {
+    // Tests and benchmarks may use the private test helpers.
+    files: ['**/tests/**', '**/bench/**', '**/*.test.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(['type:testing']) },
+  },
+  {
+    files: ['**/*.cjs', '**/jest.config.*', 'tools/**/*.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off', 'no-restricted-syntax': 'off' },
+  },
+  {
+    files: ['**/tsup.config.ts', 'eslint.config.mjs', '**/eslint.config.mjs'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+);

@@ -1,0 +1,28 @@
+// Shared jest settings. TypeScript goes through SWC (no type checking here: `typecheck` does that),
+// and `@core/*` imports resolve to sources through the `@core/source` export condition, so tests
+// never need a prior build.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  testEnvironmentOptions: {
+    customExportConditions: ['@core/source', 'node', 'require', 'default'],
+  },
+  transform: {
+    '^.+\\.(t|j)sx?$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleFileExtensions: ['ts', 'js', 'cjs', 'mjs', 'json'],
+  testMatch: ['<rootDir>/tests/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testTimeout: 30_000,
+  // Real services and child processes: surface handles a test forgot to close instead of hanging.
+  forceExit: false,
+  detectOpenHandles: false,
+  // Jest's own JSON results (counted by .ci/run) land in <project>/reports/jest.json.
+  reporters: ['default'],
+};

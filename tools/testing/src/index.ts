@@ -1,0 +1,14 @@
+export { testEnv } from './env';
+export type { TestEnv } from './env';
+export { uniqueName } from './unique-name';
+export { createPgSchema, createPgDatabase } from './pg-schema';
+export type { PgScratch } from './pg-schema';
+export { createRedisPrefix } from './redis-prefix';
+export type { RedisScratch } from './redis-prefix';
+export { freePort } from './free-port';
+export { waitForPort } from './wait-for-port';
+export { startS3rver } from './s3rver';
+export type { S3rverHandle } from './s3rver';
+export { startAzurite } from './azurite';
+export type { AzuriteHandle } from './azurite';
+export { describeWithEnv } from './describe-with-service';

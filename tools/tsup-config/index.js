@@ -1,0 +1,25 @@
+// @ts-check
+/**
+ * The shared tsup factory: dual ESM + CJS with `.d.ts` / `.d.cts`, one line per package.
+ * Code splitting is on for both formats so that subpath entries share one copy of common modules
+ * (error classes stay `instanceof`-compatible across `@core/x` and `@core/x/driver`).
+ * @param {{ entry: Record<string, string> | string[], external?: string[], shims?: boolean }} options
+ * @returns {import('tsup').Options}
+ */
+export function coreTsup(options) {
+  return {
+    entry: options.entry,
+    format: ['esm', 'cjs'],
+    dts: true,
+    splitting: true,
+    sourcemap: true,
+    clean: true,
+    treeshake: true,
+    target: 'node20',
+    platform: 'node',
+    outDir: 'dist',
+    shims: options.shims ?? false,
+    external: options.external ?? [],
+    outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.js' }),
+  };
+}
