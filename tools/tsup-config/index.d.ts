@@ -8,6 +8,8 @@ export interface CoreTsupOptions {
   external?: string[];
   /** Inject `import.meta.url` / `__dirname` shims. */
   shims?: boolean;
+  /** Build an application: one ESM bundle, no type declarations. */
+  app?: boolean;
 }
 
 /** The shared tsup factory: dual ESM + CJS with `.d.ts` / `.d.cts`. */

@@ -3,14 +3,15 @@
  * The shared tsup factory: dual ESM + CJS with `.d.ts` / `.d.cts`, one line per package.
  * Code splitting is on for both formats so that subpath entries share one copy of common modules
  * (error classes stay `instanceof`-compatible across `@core/x` and `@core/x/driver`).
- * @param {{ entry: Record<string, string> | string[], external?: string[], shims?: boolean }} options
+ * @param {{ entry: Record<string, string> | string[], external?: string[], shims?: boolean, app?: boolean }} options
  * @returns {import('tsup').Options}
  */
 export function coreTsup(options) {
   return {
     entry: options.entry,
-    format: ['esm', 'cjs'],
-    dts: true,
+    // An app is run, not imported: one ESM build, no declarations.
+    format: options.app ? ['esm'] : ['esm', 'cjs'],
+    dts: !options.app,
     splitting: true,
     sourcemap: true,
     clean: true,

@@ -1,0 +1,63 @@
+import { Command } from 'commander';
+import { loadConfig } from './config/load-config';
+import { redact } from './config/redact';
+import { ConfigError } from './errors';
+import { serve } from './serve';
+
+/** Where the CLI writes and how it ends; tests pass their own. */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const defaultIo: CliIo = {
+  env: process.env,
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+};
+
+/** Builds the `core` command line. */
+export function createProgram(io: CliIo = defaultIo): Command {
+  const program = new Command('core')
+    .description('The @core orchestrator: wires the data packages per environment (CORE_ENV) and runs their jobs.')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('serve')
+    .description('Serve /healthz, /readyz and /metrics and run the profile\'s components until SIGTERM/SIGINT.')
+    .addHelpText('after', '\nReads PORT (default 8080), HOST, LOG_LEVEL, SHUTDOWN_TIMEOUT_MS and the profile\'s variables.')
+    .action(async () => {
+      await serve(loadConfig(io.env));
+    });
+
+  program
+    .command('config')
+    .description('Print the resolved configuration of the current profile as JSON, secrets redacted.')
+    .action(() => {
+      io.stdout(`${JSON.stringify(redact(loadConfig(io.env)), null, 2)}\n`);
+    });
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit status: 2 for configuration errors, 1 for other failures. */
+export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  try {
+    await createProgram(io).parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`${error.message}\n`);
+      return error.exitCode;
+    }
+    const commanderExit = error as { code?: string; exitCode?: number };
+    if (typeof commanderExit.code === 'string' && commanderExit.code.startsWith('commander.')) {
+      return commanderExit.exitCode ?? 1;
+    }
+    io.stderr(`core: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,30 @@
+import type { Profile } from './env-schema';
+
+/** Where the database lives. */
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string; replicaUrls: string[] };
+
+/** Which cache tiers run. */
+export type CacheConfig = { kind: 'memory' } | { kind: 'tiered'; redisUrl: string };
+
+/** Where objects are stored. */
+export type StorageConfig =
+  | { kind: 'local'; root: string }
+  | { kind: 's3'; bucket: string; region: string; endpoint: string | undefined };
+
+/** Which vector backend runs. */
+export type VectorConfig = { kind: 'embedded'; dir: string } | { kind: 'pinecone'; apiKey: string; index: string };
+
+/** The resolved configuration for one profile. */
+export interface Config {
+  profile: Profile;
+  server: { host: string; port: number; shutdownTimeoutMs: number };
+  log: { level: string };
+  dataDir: string;
+  database: DatabaseConfig;
+  cache: CacheConfig;
+  storage: StorageConfig;
+  vectors: VectorConfig;
+  backups: { dir: string; passphrase: string | undefined };
+}

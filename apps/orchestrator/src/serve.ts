@@ -1,0 +1,26 @@
+import { ComponentRegistry } from './component-registry';
+import type { Config } from './config/config';
+import { redact } from './config/redact';
+import { exitGracefullyOnSignals } from './graceful-shutdown';
+import { createLogger } from './logger';
+import { createMetrics } from './metrics';
+import { Service } from './service';
+import { componentsFor } from './wiring';
+
+/** `core serve`: start the HTTP service and the profile's components; stop gracefully on signals. */
+export async function serve(config: Config): Promise<Service> {
+  const logger = createLogger(config.log.level);
+  logger.info({ config: redact(config) }, 'starting');
+  const components = new ComponentRegistry();
+  for (const component of componentsFor(config, logger)) components.register(component);
+  const service = new Service({
+    host: config.server.host,
+    port: config.server.port,
+    components,
+    metrics: createMetrics(components),
+    logger,
+  });
+  exitGracefullyOnSignals(service, { timeoutMs: config.server.shutdownTimeoutMs, logger });
+  await service.start();
+  return service;
+}

@@ -1,0 +1,3 @@
+import { coreTsup } from '@core/tsup-config';
+
+export default coreTsup({ entry: { main: 'src/main.ts' }, app: true });
