@@ -12,20 +12,21 @@ const scopeConstraints = libraries.map((name) => ({
   onlyDependOnLibsWithTags: [`scope:${name}`, ...(allowedEdges[name] ?? []).map((to) => `scope:${to}`)],
 }));
 
-/** @param {string[]} extraForLibs tags libraries may also use (test helpers in tests and benches). */
-function boundaries(extraForLibs) {
+/** @param {string[]} extra tags projects may also use here (test helpers, in tests and benches). */
+function boundaries(extra) {
   return [
     'error',
     {
       enforceBuildableLibDependency: false,
       allow: [],
       depConstraints: [
-        { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', ...extraForLibs] },
-        { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+        { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', ...extra] },
+        { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:tool', ...extra] },
         { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:tool'] },
+        { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:tool'] },
         ...scopeConstraints.map((c) => ({
           ...c,
-          onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, ...extraForLibs],
+          onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, ...extra],
         })),
       ],
     },
@@ -55,8 +56,13 @@ export default tseslint.config(
     rules: { '@nx/enforce-module-boundaries': boundaries(['type:testing']) },
   },
   {
+    // Tool configuration files reach the workspace's shared presets by path, which is their purpose.
     files: ['**/*.cjs', '**/jest.config.*', 'tools/**/*.js'],
-    rules: { '@typescript-eslint/no-require-imports': 'off', 'no-restricted-syntax': 'off' },
+    rules: {
+      '@typescript-eslint/no-require-imports': 'off',
+      'no-restricted-syntax': 'off',
+      '@nx/enforce-module-boundaries': 'off',
+    },
   },
   {
     files: ['**/tsup.config.ts', 'eslint.config.mjs', '**/eslint.config.mjs'],
