@@ -12,3 +12,7 @@ export type { S3rverHandle } from './s3rver';
 export { startAzurite } from './azurite';
 export type { AzuriteHandle } from './azurite';
 export { describeWithEnv } from './describe-with-service';
+export { startRedisServer } from './redis-server';
+export type { RedisServerHandle } from './redis-server';
+export { startSilentServer } from './silent-server';
+export type { SilentServerHandle } from './silent-server';
