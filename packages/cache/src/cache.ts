@@ -192,7 +192,7 @@ export class Cache {
   /** Fresh values for many keys: L1 first, then the rest from L2 in one round trip. */
   async getMany<T>(keys: string[]): Promise<Array<T | undefined>> {
     const full = keys.map((k) => this.#key(k));
-    const result: Array<T | undefined> = new Array(keys.length);
+    const result: Array<T | undefined> = new Array<T | undefined>(keys.length).fill(undefined);
     const missing: number[] = [];
     for (let i = 0; i < full.length; i++) {
       const entry = await this.#readL1(full[i]!);

@@ -22,7 +22,8 @@ interface Commands {
   duplicate(): Commands;
   connect(): Promise<unknown>;
   destroy(): void;
-  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'error' | 'ready', listener: (error: Error) => void): unknown;
+  off(event: 'ready', listener: () => void): unknown;
   isOpen: boolean;
   isReady?: boolean;
   masters?: unknown[];
@@ -73,6 +74,24 @@ export class RedisConnection {
     }
     this.isCluster = Array.isArray(this.#raw.masters);
     this.#buffers = this.#raw.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  }
+
+  /**
+   * Waits until the client is connected, or until `signal` aborts (the command's deadline). Commands
+   * are never queued while offline: a write that timed out for its caller must not land later.
+   */
+  async ready(signal: AbortSignal): Promise<void> {
+    if (this.#raw.isReady !== false) return;
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        this.#raw.off('ready', onReady);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onReady = () => (done(), resolve());
+      const onAbort = () => (done(), reject(new Error('not connected before the deadline')));
+      this.#raw.on('ready', onReady);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   async get(key: string): Promise<Buffer | null> {

@@ -31,7 +31,11 @@ export class RedisBus implements CacheBus {
 
   async publish(message: BusMessage): Promise<void> {
     const payload = JSON.stringify(message);
-    await this.#resilience.run('PUBLISH', () => this.#tier.connection.publish(this.#channel, payload));
+    const connection = this.#tier.connection;
+    await this.#resilience.run('PUBLISH', async (signal) => {
+      await connection.ready(signal);
+      await connection.publish(this.#channel, payload);
+    });
   }
 
   async subscribe(handler: (message: BusMessage) => void): Promise<void> {

@@ -231,7 +231,11 @@ export class RedisTier implements L2Tier {
   }
 
   #run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return this.#shared.resilience.run(operation, fn);
+    const { resilience, connection } = this.#shared;
+    return resilience.run(operation, async (signal) => {
+      await connection.ready(signal);
+      return fn();
+    });
   }
 }
 

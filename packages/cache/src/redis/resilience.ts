@@ -58,10 +58,10 @@ export class Resilience {
     return STATE_NAMES[this.#breaker.state];
   }
 
-  /** Runs one Redis operation under the timeout and breaker. */
-  async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  /** Runs one Redis operation under the timeout and breaker; `signal` aborts at the deadline. */
+  async run<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     try {
-      return await this.#policy.execute(fn);
+      return await this.#policy.execute(({ signal }) => fn(signal));
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         this.rejected++;

@@ -1,0 +1,79 @@
+import { createClient } from 'redis';
+import { freePort, startRedisServer, startSilentServer } from '@core/testing';
+import { Cache } from '../src';
+import { redisBus, redisTier } from '../src/redis';
+import { eventually } from './helpers';
+
+const resilience = { timeoutMs: 200, failureThreshold: 2, halfOpenAfterMs: 300 };
+
+function cacheOn(url: string): Cache {
+  const l2 = redisTier({ url, prefix: 'faults', ...resilience });
+  return new Cache({ l2, bus: redisBus(l2, resilience) });
+}
+
+describe('Cache when Redis misbehaves', () => {
+  it('Redis port closed at start-up: serves from memory and the factory, then fails fast', async () => {
+    const cache = cacheOn(`redis://127.0.0.1:${await freePort()}`);
+    try {
+      for (let i = 0; i < 5; i++) {
+        expect(await cache.getOrSet(`k${i}`, () => `v${i}`)).toBe(`v${i}`);
+      }
+      expect(await cache.get('k0')).toBe('v0'); // memory keeps serving
+      const l2 = cache.stats().l2!;
+      expect(l2.breaker).toBe('open');
+      expect(l2.errors).toBe(resilience.failureThreshold); // then nothing more reached the network...
+      expect(l2.rejected).toBeGreaterThan(0); // ...calls were refused at once
+      expect((await cache.health()).status).toBe('degraded');
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('Redis that accepts connections but never answers: each call costs at most the timeout, then nothing', async () => {
+    const silent = await startSilentServer();
+    const cache = cacheOn(silent.url);
+    try {
+      expect(await cache.getOrSet('a', () => 1)).toBe(1);
+      expect(await cache.getOrSet('b', () => 2)).toBe(2);
+      const before = cache.stats().l2!;
+      expect(before.breaker).toBe('open');
+      expect(before.timeouts).toBeGreaterThan(0);
+      expect(await cache.getOrSet('c', () => 3)).toBe(3);
+      const after = cache.stats().l2!;
+      expect(after.timeouts).toBe(before.timeouts); // no further waiting on the silent server
+      expect(after.rejected).toBeGreaterThan(before.rejected);
+      expect(silent.received()).toBeGreaterThan(0); // the client really did talk to it
+    } finally {
+      await cache.close();
+      await silent.stop();
+    }
+  });
+
+  it('Redis stopped during a run and restarted: keeps serving, then recovers by itself', async () => {
+    const server = await startRedisServer();
+    const cache = cacheOn(server.url);
+    const raw = createClient({ url: server.url });
+    try {
+      await cache.set('before', 'stored');
+      await server.stop();
+      expect(await cache.get('before')).toBe('stored'); // from memory
+      expect(await cache.getOrSet('during', () => 'computed')).toBe('computed');
+      await cache.set('during-2', 'x');
+      await cache.set('during-3', 'x');
+      await eventually(() => cache.stats().l2!.breaker === 'open');
+
+      await server.start();
+      await raw.connect();
+      // After half-open trials succeed the breaker closes and writes reach Redis again.
+      await eventually(async () => {
+        await cache.set('after', 'back');
+        return cache.stats().l2!.breaker === 'closed' && (await raw.exists('faults:after')) === 1;
+      }, 15_000);
+      expect(await cache.get('after')).toBe('back');
+    } finally {
+      raw.destroy();
+      await cache.close();
+      await server.stop();
+    }
+  });
+});
