@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Component } from './component';
+import { CacheComponent } from './components/cache-component';
 import type { Config } from './config/config';
 
 /** The components the profile's configuration calls for, in start order. */
-export function componentsFor(_config: Config, _logger: Logger): Component[] {
-  return [];
+export function componentsFor(config: Config, logger: Logger): Component[] {
+  return [new CacheComponent(config.cache, logger.child({ component: 'cache' }))];
 }

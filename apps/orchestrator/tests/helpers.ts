@@ -26,8 +26,8 @@ export class FakeComponent implements Component {
 }
 
 /** A service on a free port with the given components and a log captured in memory. */
-export function serviceWith(components: Component[]): { service: Service; logs: string[] } {
-  const registry = new ComponentRegistry(200);
+export function serviceWith(components: Component[], healthTimeoutMs = 200): { service: Service; logs: string[] } {
+  const registry = new ComponentRegistry(healthTimeoutMs);
   for (const c of components) registry.register(c);
   const logs: string[] = [];
   const sink = new Writable({

@@ -1,13 +1,14 @@
 import { SerializationError } from './errors';
 
-/** Turns values into bytes or text for the Redis tier and back. */
+/** Turns values into text or bytes for the Redis tier and back (`deserialize` gets what `serialize` made). */
 export interface Serializer {
   serialize(value: unknown): string | Uint8Array;
-  deserialize(data: Buffer): unknown;
+  deserialize(data: string | Buffer): unknown;
 }
 
 const TYPE = '$core:type';
 const TYPES = ['Date', 'Map', 'Set', 'BigInt', 'Buffer', 'Object'] as const;
+const TYPE_MARKER = JSON.stringify(TYPE);
 
 function describe(path: string): string {
   return path === '' ? 'the value' : `the value at "${path}"`;
@@ -98,11 +99,15 @@ function decodeEntries(record: Record<string, unknown>): Record<string, unknown>
  */
 export const jsonSerializer: Serializer = {
   serialize(value) {
-    return JSON.stringify(encode(value, '', new Set()));
+    // Strings are the common case and need no walk.
+    return JSON.stringify(typeof value === 'string' ? value : encode(value, '', new Set()));
   },
   deserialize(data) {
     try {
-      return decode(JSON.parse(data.toString('utf8')));
+      const text = typeof data === 'string' ? data : data.toString('utf8');
+      const parsed: unknown = JSON.parse(text);
+      // Only values that carried a special type need the decoding walk.
+      return text.includes(TYPE_MARKER) ? decode(parsed) : parsed;
     } catch (error) {
       throw new SerializationError('stored data is not valid JSON for this serializer', { cause: error });
     }

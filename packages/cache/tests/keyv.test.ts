@@ -4,7 +4,7 @@ import { Cache, keyvStore } from '../src';
 
 // @keyv/test-suite is written for vitest's `test` object; this hands it jest's equivalents.
 const jestAdapter = {
-  it: (name: string, fn: (t: { expect: typeof expect }) => unknown) => it(name, () => fn({ expect })),
+  it: (name: string, fn: (t: { expect: typeof expect }) => unknown) => it(name, async () => void (await fn({ expect }))),
   beforeEach,
   afterEach,
   describe,

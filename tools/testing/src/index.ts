@@ -16,3 +16,5 @@ export { startRedisServer } from './redis-server';
 export type { RedisServerHandle } from './redis-server';
 export { startSilentServer } from './silent-server';
 export type { SilentServerHandle } from './silent-server';
+export { startRedisCluster } from './redis-cluster';
+export type { RedisClusterHandle } from './redis-cluster';

@@ -1,4 +1,4 @@
-import { RESP_TYPES, createClient, type createCluster } from 'redis';
+import { createClient, type createCluster } from 'redis';
 
 /** A node-redis client as `createClient()` returns it. */
 export type RedisClient = ReturnType<typeof createClient>;
@@ -7,18 +7,17 @@ export type RedisCluster = ReturnType<typeof createCluster>;
 
 /** The slice of node-redis this package calls; both clients and the cluster client have it. */
 interface Commands {
-  get(key: string): Promise<Buffer | null>;
-  mGet(keys: string[]): Promise<Array<Buffer | null>>;
-  set(key: string, value: Buffer | string, options?: object): Promise<unknown>;
+  get(key: string): Promise<string | null>;
+  mGet(keys: string[]): Promise<Array<string | null>>;
+  set(key: string, value: string, options?: object): Promise<unknown>;
   unlink(keys: string | string[]): Promise<number>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   publish(channel: string, message: string): Promise<number>;
-  multi(): { set(key: string, value: Buffer, options: object): unknown; exec(): Promise<unknown> };
+  multi(): { set(key: string, value: string, options: object): unknown; exec(): Promise<unknown> };
   scan(cursor: string, options: { MATCH: string; COUNT: number }): Promise<{ cursor: string | number; keys: string[] }>;
   subscribe(channel: string, listener: (message: string) => void): Promise<void>;
   unsubscribe(channel: string): Promise<void>;
   ping(): Promise<string>;
-  withTypeMapping(mapping: object): Commands;
   duplicate(): Commands;
   connect(): Promise<unknown>;
   destroy(): void;
@@ -42,16 +41,16 @@ export type RedisSource = { url: string; connectTimeoutMs?: number } | { client:
 
 /**
  * The only place that talks node-redis: one shape over a standalone client and a cluster client.
- * Values travel as Buffers; keys as strings. Batch calls are one round trip on a standalone server
+ * Values and keys travel as strings (see the codec for binary payloads). Batch calls are one round trip on a standalone server
  * (MGET, MULTI, UNLINK); on a cluster, where keys live on different slots, node-redis pipelines the
  * per-key commands to each node.
  */
 export class RedisConnection {
   readonly #raw: Commands;
-  readonly #buffers: Commands;
   readonly #owned: boolean;
   readonly isCluster: boolean;
   #subscriber: Commands | undefined;
+  #whenReady: Promise<void> | undefined;
 
   constructor(source: RedisSource, onError: (error: Error) => void) {
     if ('client' in source) {
@@ -73,42 +72,43 @@ export class RedisConnection {
       this.#raw.connect().catch(onError);
     }
     this.isCluster = Array.isArray(this.#raw.masters);
-    this.#buffers = this.#raw.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
   }
 
   /**
-   * Waits until the client is connected, or until `signal` aborts (the command's deadline). Commands
-   * are never queued while offline: a write that timed out for its caller must not land later.
+   * Waits until the client is connected, or until the caller's deadline passes. Commands are never
+   * queued while offline: a write that timed out for its caller must not land later.
    */
-  async ready(signal: AbortSignal): Promise<void> {
-    if (this.#raw.isReady !== false) return;
-    await new Promise<void>((resolve, reject) => {
-      const done = () => {
+  ready(expired: () => boolean): Promise<void> | undefined {
+    if (this.#raw.isReady !== false) return undefined; // the common case costs no promise
+    // One shared waiter, however many commands are waiting for the connection.
+    this.#whenReady ??= new Promise<void>((resolve) => {
+      const onReady = () => {
         this.#raw.off('ready', onReady);
-        signal.removeEventListener('abort', onAbort);
+        this.#whenReady = undefined;
+        resolve();
       };
-      const onReady = () => (done(), resolve());
-      const onAbort = () => (done(), reject(new Error('not connected before the deadline')));
       this.#raw.on('ready', onReady);
-      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    return this.#whenReady.then(() => {
+      if (expired()) throw new Error('connected only after the deadline; command not sent');
     });
   }
 
-  async get(key: string): Promise<Buffer | null> {
-    return this.#buffers.get(key);
+  get(key: string): Promise<string | null> {
+    return this.#raw.get(key);
   }
 
-  async getMany(keys: string[]): Promise<Array<Buffer | null>> {
+  async getMany(keys: string[]): Promise<Array<string | null>> {
     if (keys.length === 0) return [];
-    if (this.isCluster) return Promise.all(keys.map((k) => this.#buffers.get(k)));
-    return this.#buffers.mGet(keys);
+    if (this.isCluster) return Promise.all(keys.map((k) => this.#raw.get(k)));
+    return this.#raw.mGet(keys);
   }
 
-  async set(key: string, value: Buffer, ttlMs: number): Promise<void> {
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
     await this.#raw.set(key, value, ttlOption(ttlMs));
   }
 
-  async setMany(items: Array<{ key: string; value: Buffer; ttlMs: number }>): Promise<void> {
+  async setMany(items: Array<{ key: string; value: string; ttlMs: number }>): Promise<void> {
     if (items.length === 0) return;
     if (this.isCluster) {
       await Promise.all(items.map((i) => this.#raw.set(i.key, i.value, ttlOption(i.ttlMs))));

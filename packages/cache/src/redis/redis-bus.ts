@@ -32,8 +32,8 @@ export class RedisBus implements CacheBus {
   async publish(message: BusMessage): Promise<void> {
     const payload = JSON.stringify(message);
     const connection = this.#tier.connection;
-    await this.#resilience.run('PUBLISH', async (signal) => {
-      await connection.ready(signal);
+    await this.#resilience.run('PUBLISH', async (expired) => {
+      await connection.ready(expired);
       await connection.publish(this.#channel, payload);
     });
   }

@@ -113,10 +113,14 @@ export class RedisTier implements L2Tier {
     return this.#shared.prefix;
   }
 
-  async get<T>(key: string): Promise<T | undefined> {
-    const full = this.keyFor(key);
-    const stored = await this.#run('GET', () => this.#shared.connection.get(full));
-    return this.#decode<T>(stored);
+  get<T>(key: string): Promise<T | undefined> {
+    let full: string;
+    try {
+      full = this.keyFor(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#run('GET', () => this.#shared.connection.get(full)).then((stored) => this.#decode<T>(stored));
   }
 
   async getMany<T>(keys: string[]): Promise<Array<T | undefined>> {
@@ -217,24 +221,25 @@ export class RedisTier implements L2Tier {
     return resolveTtl(options.ttl, options.tier, this.#shared.ttlTiers, this.#shared.ttl);
   }
 
-  async #encode(value: unknown): Promise<Buffer> {
+  async #encode(value: unknown): Promise<string> {
     return encodeValue(value, this.#shared.serializer, this.#shared.compressThreshold);
   }
 
-  async #decode<T>(stored: Buffer | null): Promise<T | undefined> {
+  /** Decodes a stored value; synchronous unless it has to be inflated. */
+  #decode<T>(stored: string | null): T | undefined | Promise<T> {
     if (stored === null) {
       this.#shared.counters.misses++;
       return undefined;
     }
     this.#shared.counters.hits++;
-    return (await decodeValue(stored, this.#shared.serializer)) as T;
+    return decodeValue(stored, this.#shared.serializer) as T | Promise<T>;
   }
 
   #run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     const { resilience, connection } = this.#shared;
-    return resilience.run(operation, async (signal) => {
-      await connection.ready(signal);
-      return fn();
+    return resilience.run(operation, (expired) => {
+      const waiting = connection.ready(expired);
+      return waiting ? waiting.then(fn) : fn();
     });
   }
 }
