@@ -20,7 +20,10 @@ const nextKey = () => KEYS[(cursor = (cursor + 1) % KEYS.length)]!;
 async function memoryGet(): Promise<void> {
   const ours = new MemoryTier<string>({ ttl: TTL, max: 10_000 });
   const lru = new LRUCache<string, string>({ ttl: TTL, max: 10_000 });
-  for (const k of KEYS) (ours.set(k, `v-${k}`), lru.set(k, `v-${k}`));
+  for (const k of KEYS) {
+    ours.set(k, `v-${k}`);
+    lru.set(k, `v-${k}`);
+  }
   same('memory get', ours.get('key:1'), lru.get('key:1'));
   const N = 1_000;
   const r = await throughput(

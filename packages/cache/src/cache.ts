@@ -383,7 +383,8 @@ export class Cache {
   /** The hot path: a fresh L1 entry without tags needs no await at all. Counts the hit. */
   #freshUntaggedL1(full: string): StoredEntry | undefined {
     const entry = this.#core.l1.getRecord(full)?.value;
-    if (entry === undefined || entry.t !== undefined || entry.e <= Date.now()) return undefined;
+    // Without grace the memory tier's own TTL already equals the entry's expiry: no clock read.
+    if (entry === undefined || entry.t !== undefined || (entry.g !== entry.e && entry.e <= Date.now())) return undefined;
     this.#hit(full, 'l1');
     return entry;
   }
@@ -556,12 +557,13 @@ export class Cache {
 
   #hit(full: string, tier: 'l1' | 'l2'): void {
     this.#core.counters.hits++;
-    this.#core.emitter.emit('hit', { key: full, tier });
+    // The hit path is hot: build the event only when someone listens.
+    if (this.#core.emitter.listenerCount('hit') > 0) this.#core.emitter.emit('hit', { key: full, tier });
   }
 
   #miss(full: string): void {
     this.#core.counters.misses++;
-    this.#core.emitter.emit('miss', { key: full });
+    if (this.#core.emitter.listenerCount('miss') > 0) this.#core.emitter.emit('miss', { key: full });
   }
 
   #l2Failed(error: unknown): void {

@@ -82,13 +82,14 @@ export class MemoryTier<V = unknown> {
 
   /** The fresh value, or `undefined` when absent or expired. */
   get(key: string): V | undefined {
-    assertKey(key);
     const record = this.#lru.get(key);
-    // Without grace the LRU's own TTL is the logical expiry: no clock read on the hot path.
+    // Without grace the LRU's own TTL is the logical expiry: no clock read on the hot path. A hit
+    // proves the key valid (set checked it), so keys are checked on the miss path only.
     if (record !== undefined && (record.staleUntil === record.expiresAt || record.expiresAt > Date.now())) {
       this.#hits++;
       return record.value;
     }
+    assertKey(key);
     this.#misses++;
     return undefined;
   }

@@ -7,7 +7,7 @@ export interface Serializer {
 }
 
 const TYPE = '$core:type';
-const TYPES = ['Date', 'Map', 'Set', 'BigInt', 'Buffer', 'Object'] as const;
+type TypeName = 'Date' | 'Map' | 'Set' | 'BigInt' | 'Buffer' | 'Object';
 const TYPE_MARKER = JSON.stringify(TYPE);
 
 function describe(path: string): string {
@@ -65,7 +65,7 @@ function decode(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(decode);
   if (value === null || typeof value !== 'object') return value;
   const record = value as Record<string, unknown>;
-  const type = record[TYPE] as (typeof TYPES)[number] | undefined;
+  const type = record[TYPE] as TypeName | undefined;
   if (type !== undefined && Object.keys(record).length === 2 && 'v' in record) {
     const v = record.v;
     switch (type) {

@@ -1,4 +1,4 @@
-/// <reference path="./vendor-types.d.ts" />
+import './vendor-types';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
