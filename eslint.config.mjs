@@ -57,7 +57,7 @@ export default tseslint.config(
   },
   {
     // Tool configuration files reach the workspace's shared presets by path, which is their purpose.
-    files: ['**/*.cjs', '**/jest.config.*', 'tools/**/*.js'],
+    files: ['**/*.cjs', '**/jest.config.*', '**/tsup.config.ts', 'tools/**/*.js'],
     rules: {
       '@typescript-eslint/no-require-imports': 'off',
       'no-restricted-syntax': 'off',

@@ -34,7 +34,7 @@ describe('CacheComponent', () => {
     try {
       const res = await fetch(`http://127.0.0.1:${service.port}/readyz`);
       expect(res.status).toBe(200);
-      const body = await res.json();
+      const body = (await res.json()) as { components: unknown[] };
       expect(body.components).toEqual([
         { name: 'cache', status: 'degraded', detail: expect.stringContaining('L2'), latencyMs: expect.any(Number) },
       ]);
