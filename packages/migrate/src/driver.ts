@@ -1,0 +1,46 @@
+import type { Dialect, HistoryRow, MigrationContext } from './migration';
+import type { SchemaSnapshot } from './schema-snapshot';
+
+/** How to take the migration lock. */
+export interface LockOptions {
+  /** Wait for a running migration to finish (true) or fail at once with `MigrationLockedError`. */
+  wait: boolean;
+  /** How long to wait before giving up, ms. */
+  timeoutMs: number;
+}
+
+/** Writes to the history table, inside the unit of work that applies the migration. */
+export interface HistoryWriter {
+  insert(row: Omit<HistoryRow, 'appliedAt'>): Promise<void>;
+  remove(name: string): Promise<void>;
+  updateChecksum(name: string, checksum: string): Promise<void>;
+}
+
+/** A unit of work: the migration context plus history writes, committed together. */
+export interface Work {
+  context: MigrationContext;
+  history: HistoryWriter;
+}
+
+/**
+ * What the runner needs from a database. `@core/migrate/postgres` and `@core/migrate/sqlite` provide
+ * one each; implement it for another database.
+ */
+export interface MigrationDriver {
+  readonly dialect: Dialect;
+  /** Creates the history table if it does not exist. */
+  ensureHistory(): Promise<void>;
+  /** The history, oldest first. */
+  readHistory(): Promise<HistoryRow[]>;
+  /** Runs `fn` holding the migration lock; releases it however `fn` ends. */
+  withLock<T>(options: LockOptions, fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` in a transaction (or, with `transaction: false`, without one) and commits. */
+  unitOfWork(options: { transaction: boolean }, fn: (work: Work) => Promise<void>): Promise<void>;
+  /** Runs `fn` in a transaction that is always rolled back, recording each statement. */
+  rehearse(fn: (work: Work) => Promise<void>, record: (sql: string) => void): Promise<void>;
+  /** Tables, columns, indexes and constraints of the migrated schema (history table excluded). */
+  snapshot(): Promise<SchemaSnapshot>;
+  /** A driver on an empty scratch schema / database, and how to throw it away. */
+  scratch(): Promise<{ driver: MigrationDriver; drop(): Promise<void> }>;
+  close(): Promise<void>;
+}

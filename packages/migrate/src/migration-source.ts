@@ -1,0 +1,77 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { checksum } from './checksum';
+import { InvalidMigrationError } from './errors';
+import type { Migration, MigrationContext, MigrationModule } from './migration';
+import { parseSqlMigration } from './sql-migration';
+import { splitStatements } from './sql-statements';
+
+const EXTENSIONS = new Set(['.sql', '.ts', '.js', '.mjs', '.cjs']);
+/** Migration names start with a version (digits) and an underscore or dash. */
+export const MIGRATION_NAME = /^(\d+)[_-]([A-Za-z0-9_-]+)$/;
+
+/** Reads every migration in `directory`, in name order. */
+export async function loadMigrations(directory: string): Promise<Migration[]> {
+  const dir = resolve(directory);
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => EXTENSIONS.has(extname(f)) && !f.endsWith('.d.ts')).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const migrations: Migration[] = [];
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const name = file.slice(0, -extname(file).length);
+    if (!MIGRATION_NAME.test(name)) {
+      throw new InvalidMigrationError(`${file}: migration names are <version>_<name> with a numeric version, e.g. 20261123150000_create_users.sql`);
+    }
+    const other = seen.get(name);
+    if (other) throw new InvalidMigrationError(`two migrations are named ${name}: ${other} and ${file}`);
+    seen.set(name, file);
+    migrations.push(await loadMigration(join(dir, file), name));
+  }
+  return migrations;
+}
+
+async function loadMigration(path: string, name: string): Promise<Migration> {
+  const source = await readFile(path);
+  const sum = checksum(source);
+  if (path.endsWith('.sql')) {
+    const parts = parseSqlMigration(source.toString('utf8'), path);
+    const run = (sql: string, transaction: boolean) => async (ctx: MigrationContext) => {
+      // Outside a transaction each statement runs on its own (see splitStatements).
+      if (transaction || ctx.dialect === 'sqlite') await ctx.execute(sql);
+      else for (const statement of splitStatements(sql)) await ctx.execute(statement);
+    };
+    return {
+      name,
+      path,
+      checksum: sum,
+      transaction: parts.transaction,
+      up: run(parts.up, parts.transaction),
+      down: parts.down === undefined ? undefined : run(parts.down, parts.transaction),
+      sql: { up: parts.up, down: parts.down },
+    };
+  }
+  const mod = (await importModule(path)) as Partial<MigrationModule> & { default?: Partial<MigrationModule> };
+  const impl = typeof mod.up === 'function' ? mod : mod.default;
+  if (!impl || typeof impl.up !== 'function') throw new InvalidMigrationError(`${path}: a module migration must export an "up" function`);
+  const down = impl.down;
+  return {
+    name,
+    path,
+    checksum: sum,
+    transaction: impl.transaction !== false,
+    up: async (ctx) => void (await impl.up!(ctx)),
+    down: typeof down === 'function' ? async (ctx) => void (await down(ctx)) : undefined,
+  };
+}
+
+/** `require` where it exists (CommonJS build, jest), `import()` otherwise (ESM build). */
+async function importModule(path: string): Promise<unknown> {
+  if (typeof require === 'function') return require(path);
+  return import(pathToFileURL(path).href);
+}

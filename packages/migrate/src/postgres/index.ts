@@ -1,0 +1,2 @@
+export { PostgresDriver } from './postgres-driver';
+export type { PostgresDriverOptions } from './postgres-driver';

@@ -1,0 +1,197 @@
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { HistoryWriter, LockOptions, MigrationDriver, Work } from '../driver';
+import { MigrationLockedError } from '../errors';
+import type { HistoryRow, MigrationContext } from '../migration';
+import type { SchemaSnapshot } from '../schema-snapshot';
+
+/** Options of the PostgreSQL driver. */
+export interface PostgresDriverOptions {
+  /** Connection string of the database to migrate. */
+  connectionString: string;
+  /** Schema to migrate (made the `search_path`; default: the connection's current schema). */
+  schema?: string;
+  /** History table name (default `core_migrations`). */
+  table?: string;
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * PostgreSQL: history in a table of the migrated schema, a session-level advisory lock held on a
+ * dedicated connection, each migration in its own transaction, dry runs rolled back.
+ */
+export class PostgresDriver implements MigrationDriver {
+  readonly dialect = 'postgres' as const;
+  readonly #options: PostgresDriverOptions;
+  readonly #table: string;
+  #client: pg.Client | undefined;
+
+  constructor(options: PostgresDriverOptions) {
+    for (const [what, value] of [['schema', options.schema], ['table', options.table]] as const) {
+      if (value !== undefined && !IDENT.test(value)) throw new RangeError(`${what} must be a plain SQL identifier, got "${value}"`);
+    }
+    this.#options = options;
+    this.#table = options.table ?? 'core_migrations';
+  }
+
+  async #connect(): Promise<pg.Client> {
+    if (this.#client) return this.#client;
+    const client = new pg.Client({ connectionString: this.#options.connectionString });
+    await client.connect();
+    if (this.#options.schema) await client.query(`SET search_path TO "${this.#options.schema}"`);
+    this.#client = client;
+    return client;
+  }
+
+  async ensureHistory(): Promise<void> {
+    const client = await this.#connect();
+    await client.query(`CREATE TABLE IF NOT EXISTS "${this.#table}" (
+      name text PRIMARY KEY,
+      checksum text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(),
+      execution_ms integer NOT NULL,
+      kind text NOT NULL DEFAULT 'applied' CHECK (kind IN ('applied', 'baseline'))
+    )`);
+  }
+
+  async readHistory(): Promise<HistoryRow[]> {
+    const client = await this.#connect();
+    const { rows } = await client.query<{ name: string; checksum: string; applied_at: Date; execution_ms: number; kind: HistoryRow['kind'] }>(
+      `SELECT name, checksum, applied_at, execution_ms, kind FROM "${this.#table}" ORDER BY name`,
+    );
+    return rows.map((r) => ({ name: r.name, checksum: r.checksum, appliedAt: r.applied_at, executionMs: r.execution_ms, kind: r.kind }));
+  }
+
+  async withLock<T>(options: LockOptions, fn: () => Promise<T>): Promise<T> {
+    const key = await this.#lockKey();
+    // A dedicated connection: the lock lives exactly as long as this session, whatever the work does.
+    const lock = new pg.Client({ connectionString: this.#options.connectionString });
+    await lock.connect();
+    try {
+      const deadline = Date.now() + (options.wait ? options.timeoutMs : 0);
+      let delay = 25;
+      for (;;) {
+        const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [key]);
+        if (rows[0]!.locked) break;
+        if (Date.now() >= deadline) {
+          const holder = await lock
+            .query<{ pid: number }>(
+              `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND (classid::bigint << 32 | objid::bigint) = $1::bigint`,
+              [key],
+            )
+            .then((r) => r.rows[0]?.pid, () => undefined);
+          throw new MigrationLockedError(
+            `advisory lock ${key} held by backend pid ${holder ?? 'unknown'}${options.wait ? `, waited ${options.timeoutMs} ms` : ''}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 500);
+      }
+      try {
+        return await fn();
+      } finally {
+        await lock.query('SELECT pg_advisory_unlock($1)', [key]);
+      }
+    } finally {
+      await lock.end();
+    }
+  }
+
+  /** One lock per database, schema and history table: migrations of other schemas do not wait. */
+  async #lockKey(): Promise<string> {
+    const client = await this.#connect();
+    const { rows } = await client.query<{ db: string; schema: string }>('SELECT current_database() AS db, current_schema() AS schema');
+    const digest = createHash('sha256').update(`core-migrate:${rows[0]!.db}:${rows[0]!.schema}:${this.#table}`).digest();
+    return digest.readBigInt64BE(0).toString();
+  }
+
+  async unitOfWork(options: { transaction: boolean }, fn: (work: Work) => Promise<void>): Promise<void> {
+    const client = await this.#connect();
+    if (!options.transaction) return fn(this.#work(client));
+    await client.query('BEGIN');
+    try {
+      await fn(this.#work(client));
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async rehearse(fn: (work: Work) => Promise<void>, record: (sql: string) => void): Promise<void> {
+    const client = await this.#connect();
+    await client.query('BEGIN');
+    try {
+      await fn(this.#work(client, record));
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  }
+
+  #work(client: pg.Client, record?: (sql: string) => void): Work {
+    const table = this.#table;
+    const context: MigrationContext = {
+      dialect: 'postgres',
+      async execute(sql, params) {
+        record?.(sql);
+        await client.query(sql, params as unknown[] | undefined);
+      },
+      async query<R extends Record<string, unknown>>(sql: string, params?: unknown[]) {
+        record?.(sql);
+        return (await client.query<R>(sql, params)).rows;
+      },
+    };
+    const history: HistoryWriter = {
+      async insert(row) {
+        await client.query(`INSERT INTO "${table}" (name, checksum, execution_ms, kind) VALUES ($1, $2, $3, $4)`, [
+          row.name, row.checksum, row.executionMs, row.kind,
+        ]);
+      },
+      async remove(name) {
+        await client.query(`DELETE FROM "${table}" WHERE name = $1`, [name]);
+      },
+      async updateChecksum(name, sum) {
+        await client.query(`UPDATE "${table}" SET checksum = $2 WHERE name = $1`, [name, sum]);
+      },
+    };
+    return { context, history };
+  }
+
+  async snapshot(): Promise<SchemaSnapshot> {
+    const client = await this.#connect();
+    const q = async (sql: string) =>
+      (await client.query<{ line: string }>(sql, [this.#table])).rows.map((r) => r.line).sort();
+    return {
+      tables: await q(`SELECT table_name || ' ' || table_type AS line FROM information_schema.tables
+        WHERE table_schema = current_schema() AND table_name <> $1`),
+      columns: await q(`SELECT table_name || '.' || column_name || ' ' || data_type || coalesce('(' || character_maximum_length || ')', '')
+          || CASE WHEN is_nullable = 'NO' THEN ' not null' ELSE '' END || coalesce(' default ' || column_default, '') AS line
+        FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> $1`),
+      indexes: await q(`SELECT tablename || ': ' || replace(indexdef, ' ' || quote_ident(schemaname) || '.', ' ') AS line
+        FROM pg_indexes WHERE schemaname = current_schema() AND tablename <> $1`),
+      constraints: await q(`SELECT rel.relname || ': ' || con.conname || ' ' || pg_get_constraintdef(con.oid) AS line
+        FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid JOIN pg_namespace ns ON ns.oid = rel.relnamespace
+        WHERE ns.nspname = current_schema() AND rel.relname <> $1`),
+    };
+  }
+
+  async scratch(): Promise<{ driver: MigrationDriver; drop(): Promise<void> }> {
+    const client = await this.#connect();
+    const schema = `core_verify_${randomBytes(4).toString('hex')}`;
+    await client.query(`CREATE SCHEMA "${schema}"`);
+    const driver = new PostgresDriver({ ...this.#options, schema });
+    return {
+      driver,
+      drop: async () => {
+        await driver.close();
+        await client.query(`DROP SCHEMA "${schema}" CASCADE`);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#client?.end();
+    this.#client = undefined;
+  }
+}

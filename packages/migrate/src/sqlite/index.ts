@@ -1,0 +1,2 @@
+export { SqliteDriver } from './sqlite-driver';
+export type { SqliteDriverOptions } from './sqlite-driver';
