@@ -1,4 +1,6 @@
+import { MigrationError } from '@core/migrate';
 import { Command } from 'commander';
+import { migrateCommand } from './commands/migrate-command';
 import { loadConfig } from './config/load-config';
 import { redact } from './config/redact';
 import { ConfigError } from './errors';
@@ -9,6 +11,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Exit status a command asks for without throwing (lint errors); 0 when unset. */
+  exitCode?: number;
 }
 
 const defaultIo: CliIo = {
@@ -40,6 +44,13 @@ export function createProgram(io: CliIo = defaultIo): Command {
       io.stdout(`${JSON.stringify(redact(loadConfig(io.env)), null, 2)}\n`);
     });
 
+  program.addCommand(
+    migrateCommand(() => loadConfig(io.env), {
+      stdout: io.stdout,
+      fail: (code) => (io.exitCode = code),
+    }),
+  );
+
   return program;
 }
 
@@ -47,11 +58,15 @@ export function createProgram(io: CliIo = defaultIo): Command {
 export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
   try {
     await createProgram(io).parseAsync(argv);
-    return 0;
+    return io.exitCode ?? 0;
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`${error.message}\n`);
       return error.exitCode;
+    }
+    if (error instanceof MigrationError) {
+      io.stderr(`core: ${error.code}: ${error.message}\n`);
+      return 1;
     }
     const commanderExit = error as { code?: string; exitCode?: number };
     if (typeof commanderExit.code === 'string' && commanderExit.code.startsWith('commander.')) {

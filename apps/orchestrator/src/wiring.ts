@@ -1,9 +1,13 @@
 import type { Logger } from 'pino';
 import type { Component } from './component';
 import { CacheComponent } from './components/cache-component';
+import { MigrationsComponent } from './components/migrations-component';
 import type { Config } from './config/config';
 
 /** The components the profile's configuration calls for, in start order. */
 export function componentsFor(config: Config, logger: Logger): Component[] {
-  return [new CacheComponent(config.cache, logger.child({ component: 'cache' }))];
+  return [
+    new MigrationsComponent(config, logger.child({ component: 'migrations' })),
+    new CacheComponent(config.cache, logger.child({ component: 'cache' })),
+  ];
 }

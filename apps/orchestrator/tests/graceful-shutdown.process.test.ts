@@ -35,7 +35,10 @@ describe('core serve as a real process', () => {
       await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200);
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { components: unknown[] };
-      expect(ready.components).toEqual([{ name: 'cache', status: 'up', latencyMs: expect.any(Number) }]);
+      expect(ready.components).toEqual([
+        { name: 'migrations', status: 'up', latencyMs: expect.any(Number) },
+        { name: 'cache', status: 'up', latencyMs: expect.any(Number) },
+      ]);
       core.child.kill('SIGTERM');
       expect(await core.exit).toBe(0);
       const events = core.output().split('\n').filter(Boolean).map((l) => JSON.parse(l).msg);

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidMigrationError } from './errors';
-import { loadMigrations } from './migration-source';
+import { migrationFiles } from './migration-source';
 
 /** Options of `createMigration`. */
 export interface CreateOptions {
@@ -41,8 +41,8 @@ export async function createMigration(directory: string, name: string, options: 
     throw new InvalidMigrationError(`migration name "${name}" must be lowercase letters, digits and underscores, e.g. add_user_email`);
   }
   const full = `${versionFor(options.now ?? new Date())}_${name}`;
-  const existing = await loadMigrations(directory);
-  if (existing.some((m) => m.name.replace(/^\d+[_-]/, '') === name)) {
+  const existing = await migrationFiles(directory);
+  if (existing.some((file) => file.replace(/\.[a-z]+$/, '').replace(/^\d+[_-]/, '') === name)) {
     throw new InvalidMigrationError(`a migration named ${name} exists already`);
   }
   const latestApplied = [...(options.applied ?? [])].sort().pop();

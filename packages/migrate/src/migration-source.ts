@@ -11,16 +11,20 @@ const EXTENSIONS = new Set(['.sql', '.ts', '.js', '.mjs', '.cjs']);
 /** Migration names start with a version (digits) and an underscore or dash. */
 export const MIGRATION_NAME = /^(\d+)[_-]([A-Za-z0-9_-]+)$/;
 
-/** Reads every migration in `directory`, in name order. */
-export async function loadMigrations(directory: string): Promise<Migration[]> {
-  const dir = resolve(directory);
-  let files: string[];
+/** File names of the migrations in `directory` (sorted), without reading them; none if it does not exist. */
+export async function migrationFiles(directory: string): Promise<string[]> {
   try {
-    files = (await readdir(dir)).filter((f) => EXTENSIONS.has(extname(f)) && !f.endsWith('.d.ts')).sort();
+    return (await readdir(resolve(directory))).filter((f) => EXTENSIONS.has(extname(f)) && !f.endsWith('.d.ts')).sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+}
+
+/** Reads every migration in `directory`, in name order. */
+export async function loadMigrations(directory: string): Promise<Migration[]> {
+  const dir = resolve(directory);
+  const files = await migrationFiles(dir);
   const migrations: Migration[] = [];
   const seen = new Map<string, string>();
   for (const file of files) {

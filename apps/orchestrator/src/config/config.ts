@@ -23,6 +23,7 @@ export interface Config {
   log: { level: string };
   dataDir: string;
   database: DatabaseConfig;
+  migrations: { dir: string; onStart: boolean };
   cache: CacheConfig;
   storage: StorageConfig;
   vectors: VectorConfig;

@@ -54,6 +54,11 @@ export const envSchema = z.object({
   S3_ENDPOINT: urlWithScheme(['http', 'https'], 'https://s3.example.com').optional(),
   PINECONE_API_KEY: z.string().min(1, { error: 'expected a Pinecone API key' }).optional(),
   PINECONE_INDEX: z.string().regex(/^[a-z0-9-]{1,45}$/, { error: 'expected a Pinecone index name (lowercase letters, digits, hyphens)' }).optional(),
+  MIGRATIONS_DIR: z.string().min(1, { error: 'expected the path of the migrations folder' }).optional(),
+  MIGRATE_ON_START: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
   BACKUP_PASSPHRASE: z.string().min(12, { error: 'expected a passphrase of at least 12 characters' }).optional(),
 });
 

@@ -43,6 +43,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   const env = parsed.data;
   const problems: ConfigProblem[] = [];
   const shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+  const migrations = { dir: resolve(env.MIGRATIONS_DIR ?? './migrations'), onStart: env.MIGRATE_ON_START ?? true };
   let config: Config;
 
   if (env.CORE_ENV === 'production') {
@@ -59,6 +60,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
         url,
         replicaUrls: env.DATABASE_REPLICA_URLS?.split(',').map((u) => u.trim()) ?? [],
       },
+      migrations,
       cache: { kind: 'tiered', redisUrl },
       storage: storageFor(env, join(dataDir, 'storage'), problems),
       vectors: vectorsFor(env, join(dataDir, 'vectors'), problems),
@@ -78,6 +80,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
         env.CORE_ENV === 'test' && env.PG_URL
           ? { kind: 'postgres', url: env.PG_URL, replicaUrls: [] }
           : { kind: 'sqlite', file: join(dataDir, 'core.sqlite') },
+      migrations,
       cache: { kind: 'memory' },
       storage: { kind: 'local', root: join(dataDir, 'storage') },
       vectors: { kind: 'embedded', dir: join(dataDir, 'vectors') },
