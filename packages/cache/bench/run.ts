@@ -8,7 +8,8 @@ import { LRUCache } from 'lru-cache';
 import { createClient } from 'redis';
 import { Cache, MemoryTier } from '../src';
 import { redisTier } from '../src/redis';
-import { faster, report, same, smaller, throughput, type Result } from './harness';
+import { fileURLToPath } from 'node:url';
+import { faster, report, same, smaller, throughput, type Result } from '@core/bench';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const KEYS = Array.from({ length: 1_000 }, (_, i) => `key:${i}`);
@@ -164,7 +165,7 @@ async function main(): Promise<void> {
   // `npm run bench -- asyncGet l2Get` runs some sections; results.json is written only for a full run.
   const only = process.argv.slice(2);
   for (const [name, section] of Object.entries(sections)) if (only.length === 0 || only.includes(name)) await section();
-  if (only.length === 0) report(results);
+  if (only.length === 0) report(results, fileURLToPath(new URL('results.json', import.meta.url)));
   else console.table(results);
 }
 

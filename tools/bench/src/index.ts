@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 
 /** One row of bench/results.json (CONVENTIONS.md). */
@@ -40,7 +39,8 @@ export async function throughput(
   return Object.fromEntries(names.map((n) => [n, median(samples[n]!)]));
 }
 
-function median(values: number[]): number {
+/** The middle value (upper middle for an even count). */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
@@ -55,13 +55,14 @@ export function smaller(name: string, unit: string, ours: number, peer: string, 
   return { case: name, unit, ours: round(ours), peer, peerValue: round(peerValue), ratio: round(peerValue / ours, 2), ...(target ? { target } : {}) };
 }
 
-function round(n: number, digits = 0): number {
+/** Rounds to `digits` decimals. */
+export function round(n: number, digits = 0): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
 
-/** Prints the table (with Node version and CPU) and writes bench/results.json. */
-export function report(results: Result[]): void {
+/** Prints the table (with Node version and CPU) and writes the rows to `resultsPath` (bench/results.json). */
+export function report(results: Result[], resultsPath: string): void {
   const header = `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}`;
   const rows = results.map((r) => [
     r.case,
@@ -77,7 +78,7 @@ export function report(results: Result[]): void {
     console.log(`| ${row.join(' | ')} |`);
     if (i === 0) console.log(`|${row.map(() => ' --- ').join('|')}|`);
   }
-  writeFileSync(fileURLToPath(new URL('results.json', import.meta.url)), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
 }
 
 /** Asserts a peer and ours agree before anything is timed. */
