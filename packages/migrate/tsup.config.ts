@@ -1,5 +1,10 @@
 import { coreTsup } from '@core/tsup-config';
 
 export default coreTsup({
-  entry: { index: 'src/index.ts', 'postgres/index': 'src/postgres/index.ts', 'sqlite/index': 'src/sqlite/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'postgres/index': 'src/postgres/index.ts',
+    'sqlite/index': 'src/sqlite/index.ts',
+    'mongodb/index': 'src/mongodb/index.ts',
+  },
 });

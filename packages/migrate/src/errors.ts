@@ -68,3 +68,10 @@ export class IrreversibleMigrationError extends MigrationError {
     super('MIGRATE_IRREVERSIBLE', `migration ${migration} has no down section/function, so it cannot be reverted`);
   }
 }
+
+/** The database cannot do what was asked (e.g. a rolled-back dry run on MongoDB without transactions). */
+export class UnsupportedOperationError extends MigrationError {
+  constructor(message: string) {
+    super('MIGRATE_UNSUPPORTED', message);
+  }
+}

@@ -23,4 +23,5 @@ export {
   MigrationFailedError,
   MigrationLockedError,
   MissingMigrationError,
+  UnsupportedOperationError,
 } from './errors';

@@ -1,10 +1,10 @@
 /** Database families the runner knows. */
-export type Dialect = 'postgres' | 'sqlite';
+export type Dialect = 'postgres' | 'sqlite' | 'mongodb';
 
 /** What a migration's `up` / `down` receive. */
 export interface MigrationContext {
   readonly dialect: Dialect;
-  /** Runs one or more statements. */
+  /** Runs one or more SQL statements (SQL databases only). */
   execute(sql: string, params?: unknown[]): Promise<void>;
   /** Runs a query and returns its rows. */
   query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;

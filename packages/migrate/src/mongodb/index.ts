@@ -1,0 +1,2 @@
+export { MongoDriver } from './mongodb-driver';
+export type { MongoDriverOptions, MongoMigrationContext } from './mongodb-driver';
