@@ -164,7 +164,11 @@ const sections: Record<string, () => unknown> = { memoryGet, asyncGet, tieredGet
 async function main(): Promise<void> {
   // `npm run bench -- asyncGet l2Get` runs some sections; results.json is written only for a full run.
   const only = process.argv.slice(2);
-  for (const [name, section] of Object.entries(sections)) if (only.length === 0 || only.includes(name)) await section();
+  for (const [name, section] of Object.entries(sections)) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    globalThis.gc?.(); // leftovers of the previous section must not be collected during this one
+    await section();
+  }
   if (only.length === 0) report(results, fileURLToPath(new URL('results.json', import.meta.url)));
   else console.table(results);
 }

@@ -33,6 +33,8 @@ describe('RedisTier (real Redis)', () => {
     const big = { text: 'lorem ipsum '.repeat(500), when: new Date(0), n: 10n };
     await tier.set('big', big);
     await tier.set('small', 'tiny');
+    await tier.set('long string', 'é'.repeat(3_000));
+    await tier.set('json-looking string', '{"a":1}');
     const stored = (await raw.get(`${scratch.prefix}big`))!;
     expect(isCompressed(stored)).toBe(true);
     expect(stored.length).toBeLessThan(1_000); // 6 KB of text
@@ -40,6 +42,10 @@ describe('RedisTier (real Redis)', () => {
     expect(isCompressed(small)).toBe(false);
     expect(await tier.get('big')).toEqual(big);
     expect(await tier.get('small')).toBe('tiny');
+    expect(await raw.get(`${scratch.prefix}small`)).toBe('stiny'); // a plain string is stored as itself
+    expect(isCompressed((await raw.get(`${scratch.prefix}long string`))!)).toBe(true);
+    expect(await tier.get('long string')).toBe('é'.repeat(3_000));
+    expect(await tier.get('json-looking string')).toBe('{"a":1}');
   });
 
   it('applies TTLs and named tiers', async () => {

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw } from 'node:zlib';
-import type { Serializer } from '../serializer';
+import { jsonSerializer, type Serializer } from '../serializer';
 
 const deflate = promisify(deflateRaw);
 const inflate = promisify(inflateRaw);
@@ -14,10 +14,14 @@ const TEXT = 'r';
 const BINARY = 'b';
 const DEFLATED_TEXT = 'z';
 const DEFLATED_BINARY = 'y';
+/** A plain string under the default serializer is stored as itself: no JSON quoting and escaping. */
+const STRING = 's';
+const DEFLATED_STRING = 'x';
 
 /** Serializes, deflates when the payload reaches `threshold` bytes (and shrinks), and marks which it did. */
 export async function encodeValue(value: unknown, serializer: Serializer, threshold: number): Promise<string> {
-  const serialized = serializer.serialize(value);
+  const plainString = typeof value === 'string' && serializer === jsonSerializer;
+  const serialized = plainString ? (value as string) : serializer.serialize(value);
   const isText = typeof serialized === 'string';
   // A string of under threshold/3 UTF-16 units is under threshold UTF-8 bytes: skip the count.
   const size = isText ? (serialized.length * 3 < threshold ? 0 : Buffer.byteLength(serialized)) : serialized.byteLength;
@@ -25,8 +29,10 @@ export async function encodeValue(value: unknown, serializer: Serializer, thresh
     const payload = isText ? Buffer.from(serialized, 'utf8') : Buffer.from(serialized);
     const compressed = await deflate(payload);
     // Incompressible data is stored as is: compression must never make a value larger.
-    if (compressed.length * 4 < payload.length * 3) return (isText ? DEFLATED_TEXT : DEFLATED_BINARY) + compressed.toString('base64');
+    const marker = plainString ? DEFLATED_STRING : isText ? DEFLATED_TEXT : DEFLATED_BINARY;
+    if (compressed.length * 4 < payload.length * 3) return marker + compressed.toString('base64');
   }
+  if (plainString) return STRING + serialized;
   return isText ? TEXT + serialized : BINARY + Buffer.from(serialized).toString('base64');
 }
 
@@ -34,6 +40,10 @@ export async function encodeValue(value: unknown, serializer: Serializer, thresh
 export function decodeValue(stored: string, serializer: Serializer): unknown {
   const body = stored.slice(1);
   switch (stored[0]) {
+    case STRING:
+      return body;
+    case DEFLATED_STRING:
+      return inflate(Buffer.from(body, 'base64')).then((data) => data.toString('utf8'));
     case TEXT:
       return serializer.deserialize(body);
     case BINARY:
@@ -49,5 +59,5 @@ export function decodeValue(stored: string, serializer: Serializer): unknown {
 
 /** True when the stored value was compressed (for tests and diagnostics). */
 export function isCompressed(stored: string): boolean {
-  return stored[0] === DEFLATED_TEXT || stored[0] === DEFLATED_BINARY;
+  return stored[0] === DEFLATED_TEXT || stored[0] === DEFLATED_BINARY || stored[0] === DEFLATED_STRING;
 }
