@@ -1,0 +1,23 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { Body } from './provider';
+
+/** A body as a stream with its size when known. */
+export async function toStream(body: Body): Promise<{ stream: Readable; size: number | undefined }> {
+  if (typeof body === 'string') return bufferStream(Buffer.from(body, 'utf8'));
+  if (body instanceof Uint8Array) return bufferStream(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  if (body instanceof Readable) return { stream: body, size: undefined };
+  return { stream: createReadStream(body.path), size: (await stat(body.path)).size };
+}
+
+function bufferStream(buffer: Buffer): { stream: Readable; size: number } {
+  return { stream: Readable.from([buffer], { objectMode: false }), size: buffer.length };
+}
+
+/** Reads a whole stream into one buffer. */
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,19 @@
+export type {
+  Body,
+  Capabilities,
+  Classification,
+  Encryption,
+  GetOptions,
+  ListOptions,
+  ListPage,
+  ObjectInfo,
+  Progress,
+  PutOptions,
+  SignedUrlOptions,
+  StorageProvider,
+} from './provider';
+export { assertKey, MAX_KEY_BYTES } from './key';
+export { listAll } from './list-all';
+export { listFromKeys } from './list-keys';
+export { readAll } from './body';
+export { IntegrityError, InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, StorageError, UnsupportedFeatureError } from './errors';

@@ -1,0 +1,2 @@
+export { LocalProvider } from './local-provider';
+export type { LocalProviderOptions } from './local-provider';

@@ -1,0 +1,282 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { toStream } from '../body';
+import { pipeInto, progressCounter, verifying } from '../stream-stages';
+import { InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
+import { assertKey, assertPrefix } from '../key';
+import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
+import { listFromKeys } from '../list-keys';
+import { decryptFile, encryptStream } from './aes-gcm';
+
+/** Options of the local-disk provider. */
+export interface LocalProviderOptions {
+  /** Folder that holds the objects; nothing outside it is ever read or written. */
+  root: string;
+  /** 32-byte key for client-side AES-256-GCM (required for `confidential` objects). */
+  encryptionKey?: Buffer;
+}
+
+/** Internal folders under the root, never listed and never valid as a key's first segment. */
+const META = '.core-meta';
+const TMP = '.core-tmp';
+
+interface Meta {
+  size: number;
+  contentType: string | undefined;
+  metadata: Record<string, string>;
+  classification: ObjectInfo['classification'];
+  sha256: string;
+  encrypted: boolean;
+}
+
+/**
+ * Local disk, the embedded default: objects are files under `root`, their metadata in a sidecar
+ * tree, writes land through a temp file and a rename (an interrupted upload leaves no visible object),
+ * and every path is checked against the real root so neither `..` nor a symlink can escape it.
+ */
+export class LocalProvider implements StorageProvider {
+  readonly name = 'local';
+  readonly #root: string;
+  readonly #key: Buffer | undefined;
+  #realRoot: Promise<string> | undefined;
+
+  constructor(options: LocalProviderOptions) {
+    if (options.encryptionKey && options.encryptionKey.length !== 32) throw new InvalidOptionsError('encryptionKey must be 32 bytes (AES-256)');
+    this.#root = options.root;
+    this.#key = options.encryptionKey;
+  }
+
+  capabilities(): Capabilities {
+    return {
+      provider: 'local',
+      multipart: false,
+      rangeReads: true,
+      signedUrls: false,
+      storageClasses: [],
+      serverSideEncryption: [],
+      clientSideEncryption: this.#key !== undefined,
+      checksum: 'sha256',
+    };
+  }
+
+  async put(key: string, body: Body, options: PutOptions = {}): Promise<ObjectInfo> {
+    this.#assertObjectKey(key);
+    if (options.storageClass !== undefined) throw new UnsupportedFeatureError('local', 'storage classes');
+    if (options.encryption && options.encryption.type !== 'client') throw new UnsupportedFeatureError('local', `${options.encryption.type} encryption`);
+    const encrypt = options.encryption?.type === 'client' || options.classification === 'confidential';
+    if (encrypt && !this.#key) throw new InvalidOptionsError('client-side encryption (and every confidential object) needs an encryptionKey');
+    const target = await this.#path(key, true);
+    const tmpDir = join(await this.#real(), TMP);
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, randomUUID());
+    const { stream, size } = await toStream(body);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const measure = new Transform({
+      transform(chunk: Buffer, _e, done) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      const stages: NodeJS.ReadWriteStream[] = [measure, progressCounter(key, size, options.onProgress)];
+      if (encrypt) stages.push(encryptStream(this.#key!));
+      await pipeline(stream, ...(stages as [NodeJS.ReadWriteStream]), createWriteStream(tmp));
+      const meta: Meta = {
+        size: bytes,
+        contentType: options.contentType,
+        metadata: { ...options.metadata },
+        classification: options.classification,
+        sha256: hash.digest('hex'),
+        encrypted: encrypt,
+      };
+      await this.#writeMeta(key, meta);
+      await rename(tmp, target);
+      return this.#info(key, meta, new Date());
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<Readable> {
+    const meta = await this.#readMeta(key);
+    const path = await this.#path(key, false);
+    const range = options.range;
+    if (range) {
+      if (!(range.start >= 0 && (range.end === undefined || range.end >= range.start))) throw new InvalidOptionsError(`bad range ${JSON.stringify(range)}`);
+      if (options.verify) throw new InvalidOptionsError('verify needs the whole object; it cannot be combined with a range');
+    }
+    const end = range?.end === undefined ? meta.size - 1 : Math.min(range.end, meta.size - 1);
+    const source = meta.encrypted
+      ? await decryptFile(path, this.#requireKey(), (await stat(path)).size)
+      : createReadStream(path, range ? { start: range.start, end } : {});
+    const stages: Transform[] = [];
+    if (meta.encrypted && range) stages.push(slice(range.start, end));
+    if (options.verify) stages.push(verifying(meta.sha256, key));
+    stages.push(progressCounter(key, range ? end - range.start + 1 : meta.size, options.onProgress));
+    return stages.reduce<Readable>((out, stage) => pipeInto(out, stage), source);
+  }
+
+  async stat(key: string): Promise<ObjectInfo> {
+    const meta = await this.#readMeta(key);
+    const path = await this.#path(key, false);
+    return this.#info(key, meta, (await stat(path)).mtime);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return this.stat(key).then(() => true, (error: unknown) => {
+      if (error instanceof ObjectNotFoundError) return false;
+      throw error;
+    });
+  }
+
+  async delete(keys: string | string[]): Promise<number> {
+    const list = Array.isArray(keys) ? keys : [keys];
+    for (const key of list) this.#assertObjectKey(key);
+    let removed = 0;
+    for (const key of list) {
+      if (!(await this.exists(key))) continue;
+      await rm(await this.#path(key, false), { force: true });
+      await rm(await this.#metaPath(key), { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  async list(options: ListOptions = {}): Promise<ListPage> {
+    assertPrefix(options.prefix ?? '');
+    const root = await this.#real();
+    const keys: string[] = [];
+    await walk(root, root, keys);
+    const page = listFromKeys(keys.sort(), options);
+    const objects = await Promise.all(
+      page.keys.map(async (key) => {
+        const s = await stat(join(root, key));
+        return { key, size: (await this.#readMeta(key)).size, lastModified: s.mtime, storageClass: undefined };
+      }),
+    );
+    return { objects, prefixes: page.prefixes, cursor: page.cursor };
+  }
+
+  async copy(from: string, to: string): Promise<void> {
+    const meta = await this.#readMeta(from);
+    const source = await this.#path(from, false);
+    const target = await this.#path(to, true);
+    const tmp = join(await this.#real(), TMP, randomUUID());
+    await mkdir(dirname(tmp), { recursive: true });
+    await copyFile(source, tmp);
+    await this.#writeMeta(to, meta);
+    await rename(tmp, target);
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    const meta = await this.#readMeta(from);
+    const source = await this.#path(from, false);
+    const target = await this.#path(to, true);
+    await this.#writeMeta(to, meta);
+    await rename(source, target);
+    await rm(await this.#metaPath(from), { force: true });
+  }
+
+  async signedUrl(_key: string, _options: SignedUrlOptions): Promise<string> {
+    throw new UnsupportedFeatureError('local', 'signed URLs');
+  }
+
+  #assertObjectKey(key: string): void {
+    assertKey(key);
+    const first = key.split('/')[0]!;
+    if (first === META || first === TMP) throw new InvalidKeyError(`keys starting with "${first}/" are reserved by the local provider`);
+  }
+
+  #requireKey(): Buffer {
+    if (!this.#key) throw new InvalidOptionsError('this object is encrypted; configure the provider with its encryptionKey');
+    return this.#key;
+  }
+
+  #real(): Promise<string> {
+    this.#realRoot ??= mkdir(this.#root, { recursive: true }).then(() => realpath(this.#root));
+    return this.#realRoot;
+  }
+
+  /** The file for a key, proven to lie inside the real root (symlinks resolved). */
+  async #path(key: string, forWrite: boolean): Promise<string> {
+    this.#assertObjectKey(key);
+    const root = await this.#real();
+    const path = join(root, key);
+    if (forWrite) await mkdir(dirname(path), { recursive: true });
+    const probe = forWrite ? dirname(path) : path;
+    let real: string;
+    try {
+      real = await realpath(probe);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(key);
+      throw error;
+    }
+    if (real !== root && !real.startsWith(root + sep)) throw new InvalidKeyError(`key "${key}" resolves outside the storage root`);
+    return path;
+  }
+
+  async #metaPath(key: string): Promise<string> {
+    return join(await this.#real(), META, `${key}.json`);
+  }
+
+  async #readMeta(key: string): Promise<Meta> {
+    this.#assertObjectKey(key);
+    try {
+      return JSON.parse(await readFile(await this.#metaPath(key), 'utf8')) as Meta;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(key);
+      throw error;
+    }
+  }
+
+  async #writeMeta(key: string, meta: Meta): Promise<void> {
+    const path = await this.#metaPath(key);
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${randomUUID()}.tmp`;
+    await writeFile(tmp, JSON.stringify(meta));
+    await rename(tmp, path);
+  }
+
+  #info(key: string, meta: Meta, lastModified: Date): ObjectInfo {
+    return {
+      key,
+      size: meta.size,
+      lastModified,
+      contentType: meta.contentType,
+      metadata: meta.metadata,
+      classification: meta.classification,
+      storageClass: undefined,
+      checksum: { algorithm: 'sha256', value: meta.sha256 },
+      encrypted: meta.encrypted,
+    };
+  }
+}
+
+async function walk(root: string, dir: string, keys: string[]): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (dir === root && (entry.name === META || entry.name === TMP)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await walk(root, path, keys);
+    else if (entry.isFile()) keys.push(relative(root, path).split(sep).join('/'));
+  }
+}
+
+/** Keeps bytes [start, end] of a stream (for ranges over decrypted data). */
+function slice(start: number, end: number): Transform {
+  let offset = 0;
+  return new Transform({
+    transform(chunk: Buffer, _e, done) {
+      const from = Math.max(0, start - offset);
+      const to = Math.min(chunk.length, end - offset + 1);
+      offset += chunk.length;
+      done(null, from < to ? chunk.subarray(from, to) : undefined);
+    },
+  });
+}

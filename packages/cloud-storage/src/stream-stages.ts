@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { IntegrityError } from './errors';
+import type { Progress } from './provider';
+
+/** Passes bytes through, reporting how many went by. */
+export function progressCounter(key: string, total: number | undefined, onProgress?: (p: Progress) => void): Transform {
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      onProgress?.({ key, bytes, total });
+      done(null, chunk);
+    },
+  });
+}
+
+/** Fails the stream at its end if the bytes do not hash (SHA-256) to `expected`. */
+export function verifying(expected: string, key: string): Transform {
+  const hash = createHash('sha256');
+  return new Transform({
+    transform(chunk: Buffer, _e, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+    flush(done) {
+      const actual = hash.digest('hex');
+      done(actual === expected ? null : new IntegrityError(`object "${key}" is corrupt: sha256 ${actual}, expected ${expected}`));
+    },
+  });
+}
+
+/** Pipes `source` into `stage`, carrying errors along (plain `pipe` drops them). */
+export function pipeInto(source: Readable, stage: Transform): Readable {
+  source.on('error', (error) => stage.destroy(error));
+  return source.pipe(stage);
+}

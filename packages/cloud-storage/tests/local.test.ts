@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { IntegrityError, InvalidKeyError, InvalidOptionsError, UnsupportedFeatureError, readAll } from '../src';
+import { LocalProvider } from '../src/local';
+import { conformance } from './conformance';
+
+const key = randomBytes(32);
+
+conformance('local disk', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'core-storage-'));
+  return { provider: new LocalProvider({ root, encryptionKey: key }), cleanup: () => rm(root, { recursive: true, force: true }) };
+});
+
+describe('LocalProvider specifics', () => {
+  let root: string;
+  let provider: LocalProvider;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'core-storage-'));
+    provider = new LocalProvider({ root, encryptionKey: key });
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('encrypts confidential objects with AES-256-GCM on disk and reads them back, ranges included', async () => {
+    const secret = Buffer.from('salary: 123456; '.repeat(100));
+    const info = await provider.put('hr/pay.txt', secret, { classification: 'confidential' });
+    expect(info.encrypted).toBe(true);
+    const onDisk = await readFile(join(root, 'hr/pay.txt'));
+    expect(onDisk.includes(Buffer.from('salary'))).toBe(false);
+    expect((await readAll(await provider.get('hr/pay.txt', { verify: true }))).equals(secret)).toBe(true);
+    expect((await readAll(await provider.get('hr/pay.txt', { range: { start: 8, end: 13 } }))).toString()).toBe('123456');
+    const wrongKey = new LocalProvider({ root, encryptionKey: randomBytes(32) });
+    await expect(readAll(await wrongKey.get('hr/pay.txt'))).rejects.toBeInstanceOf(IntegrityError);
+    await expect(new LocalProvider({ root }).get('hr/pay.txt')).rejects.toBeInstanceOf(InvalidOptionsError);
+  });
+
+  it('confidential without a key is refused and writes nothing', async () => {
+    const bare = new LocalProvider({ root });
+    await expect(bare.put('c.txt', 'x', { classification: 'confidential' })).rejects.toBeInstanceOf(InvalidOptionsError);
+    expect(await bare.exists('c.txt')).toBe(false);
+  });
+
+  it('detects a corrupted file when verifying', async () => {
+    await provider.put('v.txt', 'original');
+    await writeFile(join(root, 'v.txt'), 'tampered');
+    await expect(readAll(await provider.get('v.txt', { verify: true }))).rejects.toBeInstanceOf(IntegrityError);
+  });
+
+  it('never drops an option it cannot honour', async () => {
+    await expect(provider.put('a', 'x', { storageClass: 'GLACIER' })).rejects.toBeInstanceOf(UnsupportedFeatureError);
+    await expect(provider.put('a', 'x', { encryption: { type: 'sse-kms', keyId: 'k' } })).rejects.toBeInstanceOf(UnsupportedFeatureError);
+    await expect(provider.signedUrl('a', { method: 'GET', expiresInSeconds: 60 })).rejects.toBeInstanceOf(UnsupportedFeatureError);
+    expect(await provider.exists('a')).toBe(false);
+  });
+
+  it('cannot escape its root through a symlinked folder', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'core-outside-'));
+    try {
+      await writeFile(join(outside, 'secret'), 'top secret');
+      await mkdir(join(root, 'in'), { recursive: true });
+      await symlink(outside, join(root, 'in', 'link'));
+      await expect(provider.put('in/link/evil.txt', 'x')).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(provider.get('in/link/secret')).rejects.toBeInstanceOf(Error);
+      expect(await readdir(outside)).toEqual(['secret']);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('an interrupted upload leaves no visible object and no temp file', async () => {
+    const failing = new Readable({
+      read() {
+        this.push(Buffer.alloc(1024));
+        this.destroy(new Error('connection reset'));
+      },
+    });
+    await expect(provider.put('partial.bin', failing)).rejects.toThrow('connection reset');
+    expect(await provider.exists('partial.bin')).toBe(false);
+    expect((await provider.list()).objects).toEqual([]);
+    expect(await readdir(join(root, '.core-tmp'))).toEqual([]);
+  });
+});
