@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { InvalidKeyError, ObjectNotFoundError, listAll, readAll, type StorageProvider } from '../src';
+import { InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, listAll, readAll, type StorageProvider } from '../src';
 
 /** Keys every provider must refuse. */
 export const HOSTILE_KEYS = [
@@ -36,6 +36,9 @@ export function conformance(name: string, make: () => Promise<{ provider: Storag
       await provider.put('r.bin', Buffer.from('0123456789'));
       expect((await readAll(await provider.get('r.bin', { range: { start: 2, end: 5 } }))).toString()).toBe('2345');
       expect((await readAll(await provider.get('r.bin', { range: { start: 7 } }))).toString()).toBe('789');
+      await expect(provider.get('r.bin', { range: { start: 5, end: 2 } })).rejects.toBeInstanceOf(InvalidOptionsError);
+      await expect(provider.get('r.bin', { range: { start: -1 } })).rejects.toBeInstanceOf(InvalidOptionsError);
+      await expect(provider.get('r.bin', { range: { start: 0 }, verify: true })).rejects.toBeInstanceOf(InvalidOptionsError);
     });
 
     it('exists, delete one and many, and not-found errors', async () => {

@@ -5,6 +5,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { toStream } from '../body';
+import { assertGetOptions, existsFromStat } from '../provider-checks';
 import { pipeInto, progressCounter, verifying } from '../stream-stages';
 import { InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
@@ -107,11 +108,8 @@ export class LocalProvider implements StorageProvider {
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const meta = await this.#readMeta(key);
     const path = await this.#path(key, false);
+    assertGetOptions(options);
     const range = options.range;
-    if (range) {
-      if (!(range.start >= 0 && (range.end === undefined || range.end >= range.start))) throw new InvalidOptionsError(`bad range ${JSON.stringify(range)}`);
-      if (options.verify) throw new InvalidOptionsError('verify needs the whole object; it cannot be combined with a range');
-    }
     const end = range?.end === undefined ? meta.size - 1 : Math.min(range.end, meta.size - 1);
     const source = meta.encrypted
       ? await decryptFile(path, this.#requireKey(), (await stat(path)).size)
@@ -130,10 +128,7 @@ export class LocalProvider implements StorageProvider {
   }
 
   async exists(key: string): Promise<boolean> {
-    return this.stat(key).then(() => true, (error: unknown) => {
-      if (error instanceof ObjectNotFoundError) return false;
-      throw error;
-    });
+    return existsFromStat(this.stat(key));
   }
 
   async delete(keys: string | string[]): Promise<number> {

@@ -14,6 +14,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { toStream } from '../body';
+import { assertGetOptions, existsFromStat } from '../provider-checks';
 import { pipeInto, progressCounter, verifying } from '../stream-stages';
 import { IntegrityError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
@@ -135,8 +136,7 @@ export class S3Provider implements StorageProvider {
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const full = this.#key(key);
     const range = options.range;
-    if (range && !(range.start >= 0 && (range.end === undefined || range.end >= range.start))) throw new InvalidOptionsError(`bad range ${JSON.stringify(range)}`);
-    if (range && options.verify) throw new InvalidOptionsError('verify needs the whole object; it cannot be combined with a range');
+    assertGetOptions(options);
     try {
       const res = await this.#client.send(
         new GetObjectCommand({ Bucket: this.#bucket, Key: full, ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}) }),
@@ -175,10 +175,7 @@ export class S3Provider implements StorageProvider {
   }
 
   async exists(key: string): Promise<boolean> {
-    return this.stat(key).then(() => true, (error: unknown) => {
-      if (error instanceof ObjectNotFoundError) return false;
-      throw error;
-    });
+    return existsFromStat(this.stat(key));
   }
 
   async delete(keys: string | string[]): Promise<number> {
