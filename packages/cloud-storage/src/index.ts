@@ -17,3 +17,7 @@ export { listAll } from './list-all';
 export { listFromKeys } from './list-keys';
 export { readAll } from './body';
 export { IntegrityError, InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, StorageError, UnsupportedFeatureError } from './errors';
+export { replicate } from './replicate';
+export type { ReplicateOptions, ReplicateProgress, ReplicateReport } from './replicate';
+export { analyzeCosts, DEFAULT_PRICES, MINIMUM_DAYS, MIN_TRANSITION_BYTES } from './cost-analysis';
+export type { CostInput, CostRecommendation, CostReport, PriceTable } from './cost-analysis';
