@@ -21,3 +21,5 @@ export { replicate } from './replicate';
 export type { ReplicateOptions, ReplicateProgress, ReplicateReport } from './replicate';
 export { analyzeCosts, DEFAULT_PRICES, MINIMUM_DAYS, MIN_TRANSITION_BYTES } from './cost-analysis';
 export type { CostInput, CostRecommendation, CostReport, PriceTable } from './cost-analysis';
+export { applyExpiration, LifecycleRuleError, toAzurePolicy, toS3Lifecycle, validateLifecycle } from './lifecycle';
+export type { LifecycleRule, LifecycleTarget } from './lifecycle';
