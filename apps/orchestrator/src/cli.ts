@@ -1,6 +1,8 @@
 import { MigrationError } from '@core/migrate';
 import { Command } from 'commander';
 import { migrateCommand } from './commands/migrate-command';
+import { storageCommand } from './commands/storage-command';
+import { StorageError } from '@core/cloud-storage';
 import { loadConfig } from './config/load-config';
 import { redact } from './config/redact';
 import { ConfigError } from './errors';
@@ -13,6 +15,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** Exit status a command asks for without throwing (lint errors); 0 when unset. */
   exitCode?: number;
+  /** Where progress bars are drawn (default stderr). */
+  progressStream?: NodeJS.WritableStream;
 }
 
 const defaultIo: CliIo = {
@@ -51,6 +55,14 @@ export function createProgram(io: CliIo = defaultIo): Command {
     }),
   );
 
+  program.addCommand(
+    storageCommand(() => loadConfig(io.env), {
+      stdout: io.stdout,
+      progress: io.progressStream ?? process.stderr,
+      fail: (code) => (io.exitCode = code),
+    }),
+  );
+
   return program;
 }
 
@@ -64,7 +76,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       io.stderr(`${error.message}\n`);
       return error.exitCode;
     }
-    if (error instanceof MigrationError) {
+    if (error instanceof MigrationError || error instanceof StorageError) {
       io.stderr(`core: ${error.code}: ${error.message}\n`);
       return 1;
     }

@@ -1,0 +1,17 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { StorageProvider } from '@core/cloud-storage';
+import { LocalProvider } from '@core/cloud-storage/local';
+import { S3Provider } from '@core/cloud-storage/s3';
+import type { StorageConfig } from './config/config';
+
+/** The object store of the profile: local disk, or S3 (with `S3_ENDPOINT` for S3-compatible stores and GCS). */
+export function storageFor(config: StorageConfig): StorageProvider {
+  if (config.kind === 'local') return new LocalProvider({ root: config.root });
+  return s3Provider(config.bucket, config.region, config.endpoint);
+}
+
+/** An S3 provider from a bucket, region and optional endpoint (credentials from the AWS environment). */
+export function s3Provider(bucket: string, region: string, endpoint: string | undefined, prefix?: string): StorageProvider {
+  const client = new S3Client({ region, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
+  return new S3Provider({ bucket, client, ...(prefix ? { prefix } : {}) });
+}
