@@ -3,12 +3,15 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Body } from './provider';
 
+const MIB = 1024 * 1024;
+
 /** A body as a stream with its size when known. */
 export async function toStream(body: Body): Promise<{ stream: Readable; size: number | undefined }> {
   if (typeof body === 'string') return bufferStream(Buffer.from(body, 'utf8'));
   if (body instanceof Uint8Array) return bufferStream(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
   if (body instanceof Readable) return { stream: body, size: undefined };
-  return { stream: createReadStream(body.path), size: (await stat(body.path)).size };
+  // 1 MiB reads: the default 64 KiB chunks cost a third of local throughput in the benchmark.
+  return { stream: createReadStream(body.path, { highWaterMark: MIB }), size: (await stat(body.path)).size };
 }
 
 function bufferStream(buffer: Buffer): { stream: Readable; size: number } {

@@ -87,7 +87,7 @@ export class LocalProvider implements StorageProvider {
     try {
       const stages: NodeJS.ReadWriteStream[] = [measure, progressCounter(key, size, options.onProgress)];
       if (encrypt) stages.push(encryptStream(this.#key!));
-      await pipeline(stream, ...(stages as [NodeJS.ReadWriteStream]), createWriteStream(tmp));
+      await pipeline(stream, ...(stages as [NodeJS.ReadWriteStream]), createWriteStream(tmp, { highWaterMark: 1024 * 1024 }));
       const meta: Meta = {
         size: bytes,
         contentType: options.contentType,
@@ -113,7 +113,7 @@ export class LocalProvider implements StorageProvider {
     const end = range?.end === undefined ? meta.size - 1 : Math.min(range.end, meta.size - 1);
     const source = meta.encrypted
       ? await decryptFile(path, this.#requireKey(), (await stat(path)).size)
-      : createReadStream(path, range ? { start: range.start, end } : {});
+      : createReadStream(path, { highWaterMark: 1024 * 1024, ...(range ? { start: range.start, end } : {}) });
     const stages: Transform[] = [];
     if (meta.encrypted && range) stages.push(slice(range.start, end));
     if (options.verify) stages.push(verifying(meta.sha256, key));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Readable} from 'node:stream';
-import { Transform } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectsCommand,
@@ -92,8 +92,9 @@ export class S3Provider implements StorageProvider {
       throw new UnsupportedFeatureError(this.name, `storage class ${options.storageClass}`);
     }
     const { stream, size } = await toStream(body);
-    // Known bodies are hashed before the upload so the checksum travels in the object's metadata.
-    const preHash = Buffer.isBuffer(body) || typeof body === 'string' || body instanceof Uint8Array ? sha256(Buffer.from(body as string)) : undefined;
+    // Bytes and files are hashed before the upload so the checksum travels in the object's metadata;
+    // only an opaque stream needs the metadata-only copy afterwards.
+    const preHash = await hashKnownBody(body);
     const hash = createHash('sha256');
     const hashing = new Transform({
       transform(chunk: Buffer, _e, done) {
@@ -261,8 +262,13 @@ function sseParams(encryption: PutOptions['encryption']): Record<string, string>
   return {};
 }
 
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+/** SHA-256 of a body that can be read without consuming it (bytes, text, a file); undefined for streams. */
+async function hashKnownBody(body: Body): Promise<string | undefined> {
+  if (typeof body === 'string' || body instanceof Uint8Array) return createHash('sha256').update(body).digest('hex');
+  if (body instanceof Readable) return undefined;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(body.path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function notFound(error: unknown, key: string): unknown {
