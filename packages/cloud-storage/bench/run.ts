@@ -59,13 +59,13 @@ async function s3Transfers(dir: string): Promise<void> {
       async () => void (await new Upload({ client, params: { Bucket: 'bench', Key: 'raw.bin', Body: createReadStream(file) }, partSize: partSizeFor(undefined), queueSize: QUEUE }).done()),
       SIZE,
     );
-    results.push(faster(`S3 upload of ${SIZE / MIB} MiB to s3rver (MiB/s)`, upOurs, 'raw lib-storage Upload, same part size and queue', upPeer, 0.95));
+    results.push(faster(`S3 upload of ${SIZE / MIB} MiB to s3rver (MiB/s)`, upOurs, 'raw lib-storage Upload, same part size and queue', upPeer, 0.95, 'MiB/s'));
     const [downOurs, downPeer] = await rounds(
       async () => sink(await provider.get('ours.bin')),
       async () => sink((await client.send(new GetObjectCommand({ Bucket: 'bench', Key: 'raw.bin' }))).Body as Readable),
       SIZE,
     );
-    results.push(faster(`S3 download of ${SIZE / MIB} MiB from s3rver (MiB/s)`, downOurs, 'raw GetObject', downPeer, 0.95));
+    results.push(faster(`S3 download of ${SIZE / MIB} MiB from s3rver (MiB/s)`, downOurs, 'raw GetObject', downPeer, 0.95, 'MiB/s'));
 
     // Peak RSS growth of this process while uploading (s3rver runs in its own process).
     for (const mib of [256, 2048]) {
@@ -95,13 +95,13 @@ async function localTransfers(dir: string): Promise<void> {
     () => copyFile(file, join(dir, 'copy.bin')),
     SIZE,
   );
-  results.push(faster(`local put of ${SIZE / MIB} MiB (MiB/s)`, putOurs, 'fs.copyFile', putPeer, 0.9));
+  results.push(faster(`local put of ${SIZE / MIB} MiB (MiB/s)`, putOurs, 'fs.copyFile', putPeer, 0.9, 'MiB/s'));
   const [getOurs, getPeer] = await rounds(
     async () => pipeline(await provider.get('ours.bin'), createWriteStream(join(dir, 'out-ours.bin'))),
     () => pipeline(createReadStream(file), createWriteStream(join(dir, 'out-raw.bin'))),
     SIZE,
   );
-  results.push(faster(`local get of ${SIZE / MIB} MiB (MiB/s)`, getOurs, 'fs.createReadStream', getPeer, 0.9));
+  results.push(faster(`local get of ${SIZE / MIB} MiB (MiB/s)`, getOurs, 'fs.createReadStream', getPeer, 0.9, 'MiB/s'));
 }
 
 async function main(): Promise<void> {

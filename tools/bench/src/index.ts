@@ -46,8 +46,8 @@ export function median(values: number[]): number {
 }
 
 /** A throughput comparison row: ratio ours / peer. */
-export function faster(name: string, ours: number, peer: string, peerValue: number, target?: number): Result {
-  return { case: name, unit: 'ops/s', ours: round(ours), peer, peerValue: round(peerValue), ratio: round(ours / peerValue, 2), ...(target ? { target } : {}) };
+export function faster(name: string, ours: number, peer: string, peerValue: number, target?: number, unit = 'ops/s'): Result {
+  return { case: name, unit, ours: round(ours), peer, peerValue: round(peerValue), ratio: round(ours / peerValue, 2), ...(target ? { target } : {}) };
 }
 
 /** A size comparison row: ratio peer / ours (smaller is better). */
