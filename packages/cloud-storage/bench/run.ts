@@ -108,12 +108,14 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'core-storage-bench-'));
   try {
     await writeFile(join(dir, '.keep'), '');
-    await localTransfers(dir);
-    await s3Transfers(dir);
+    // BENCH_ONLY=local or =s3 runs one half (results.json is written only for a full run).
+    if (process.env.BENCH_ONLY !== 's3') await localTransfers(dir);
+    if (process.env.BENCH_ONLY !== 'local') await s3Transfers(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  report(results, fileURLToPath(new URL('results.json', import.meta.url)));
+  if (process.env.BENCH_ONLY) console.table(results);
+  else report(results, fileURLToPath(new URL('results.json', import.meta.url)));
 }
 
 main().then(

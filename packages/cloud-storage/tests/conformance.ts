@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, listAll, readAll, type StorageProvider } from '../src';
 
@@ -30,6 +33,22 @@ export function conformance(name: string, make: () => Promise<{ provider: Storag
       const stat = await provider.stat('docs/a.txt');
       expect(stat).toMatchObject({ size: 5, contentType: 'text/plain', metadata: { owner: 'ada' }, classification: 'internal' });
       expect(stat.checksum?.value).toBe(createHash(stat.checksum!.algorithm).update('hello').digest('hex'));
+    });
+
+    it('puts a file from its path with its checksum and progress', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'core-put-file-'));
+      try {
+        const data = randomBytes(300 * 1024);
+        await writeFile(join(dir, 'f.bin'), data);
+        let last = 0;
+        const info = await provider.put('files/f.bin', { path: join(dir, 'f.bin') }, { onProgress: (p) => (last = p.bytes) });
+        expect(info.size).toBe(data.length);
+        expect(info.checksum?.value).toBe(createHash('sha256').update(data).digest('hex'));
+        expect(last).toBe(data.length);
+        expect((await readAll(await provider.get('files/f.bin', { verify: true }))).equals(data)).toBe(true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('reads byte ranges', async () => {

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { toStream } from '../body';
 import { assertGetOptions, existsFromStat } from '../provider-checks';
 import { pipeInto, progressCounter, verifying } from '../stream-stages';
-import { InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
+import { IntegrityError, InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
 import { listFromKeys } from '../list-keys';
@@ -74,6 +74,9 @@ export class LocalProvider implements StorageProvider {
     const tmpDir = join(await this.#real(), TMP);
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, randomUUID());
+    if (!encrypt && typeof body === 'object' && 'path' in body && !(body instanceof Uint8Array)) {
+      return this.#putFile(key, body.path, target, tmp, options);
+    }
     const { stream, size } = await toStream(body);
     const hash = createHash('sha256');
     let bytes = 0;
@@ -96,6 +99,42 @@ export class LocalProvider implements StorageProvider {
         sha256: hash.digest('hex'),
         encrypted: encrypt,
       };
+      await this.#writeMeta(key, meta);
+      await rename(tmp, target);
+      return this.#info(key, meta, new Date());
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  /**
+   * A plain file is copied by the kernel (`copyFile`) while its SHA-256 is computed from a parallel
+   * read; streaming it through the hash into the temp file ran at about a third of copyFile's speed.
+   */
+  async #putFile(key: string, source: string, target: string, tmp: string, options: PutOptions): Promise<ObjectInfo> {
+    try {
+      const hashing = (async () => {
+        const hash = createHash('sha256');
+        let bytes = 0;
+        const size = (await stat(source)).size;
+        for await (const chunk of createReadStream(source, { highWaterMark: 1024 * 1024 })) {
+          hash.update(chunk as Buffer);
+          bytes += (chunk as Buffer).length;
+          options.onProgress?.({ key, bytes, total: size });
+        }
+        return { sha256: hash.digest('hex'), bytes };
+      })();
+      const [{ sha256, bytes }] = await Promise.all([hashing, copyFile(source, tmp)]);
+      const meta: Meta = {
+        size: bytes,
+        contentType: options.contentType,
+        metadata: { ...options.metadata },
+        classification: options.classification,
+        sha256,
+        encrypted: false,
+      };
+      if ((await stat(tmp)).size !== bytes) throw new IntegrityError(`"${source}" changed while it was being stored`);
       await this.#writeMeta(key, meta);
       await rename(tmp, target);
       return this.#info(key, meta, new Date());
