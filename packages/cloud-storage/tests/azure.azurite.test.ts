@@ -45,6 +45,20 @@ describe('AzureProvider specifics (azurite)', () => {
     expect(await provider.exists('a')).toBe(false);
   });
 
+  it('an interrupted upload leaves no visible blob', async () => {
+    const provider = new AzureProvider({ container: await freshContainer(), blockSize: 1024 * 1024 });
+    let sent = 0;
+    const failing = new Readable({
+      read() {
+        if (sent++ < 3) this.push(randomBytes(1024 * 1024));
+        else this.destroy(new Error('connection reset'));
+      },
+    });
+    await expect(provider.put('partial.bin', failing)).rejects.toThrow();
+    expect(await provider.exists('partial.bin')).toBe(false);
+    expect((await provider.list()).objects).toEqual([]);
+  });
+
   it('issues SAS URLs for GET and PUT', async () => {
     const provider = new AzureProvider({ container: await freshContainer() });
     const putUrl = await provider.signedUrl('sas.txt', { method: 'PUT', expiresInSeconds: 60 });
