@@ -96,6 +96,17 @@ export function conformance(name: string, make: () => Promise<{ provider: Storag
       expect(all).toHaveLength(27);
     });
 
+    it('lists more than 1,000 keys completely with the default page size', async () => {
+      const keys = Array.from({ length: 1_030 }, (_, i) => `many/${String(i).padStart(4, '0')}`);
+      for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((k) => provider.put(k, 'x')));
+      const first = await provider.list({ prefix: 'many/' });
+      expect(first.objects).toHaveLength(1_000);
+      expect(first.cursor).toBeDefined();
+      const seen: string[] = [];
+      for await (const o of listAll(provider, { prefix: 'many/' })) seen.push(o.key);
+      expect(seen).toEqual(keys);
+    }, 120_000);
+
     it('copies and moves', async () => {
       await provider.put('src.txt', 'payload', { metadata: { tag: 'v1' } });
       await provider.copy('src.txt', 'copy.txt');
