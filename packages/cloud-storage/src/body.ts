@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -23,4 +24,13 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
   return Buffer.concat(chunks);
+}
+
+/** SHA-256 of a body that can be read without consuming it (bytes, text, a file); undefined for a stream. */
+export async function hashKnownBody(body: Body): Promise<string | undefined> {
+  if (typeof body === 'string' || body instanceof Uint8Array) return createHash('sha256').update(body).digest('hex');
+  if (body instanceof Readable) return undefined;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(body.path, { highWaterMark: MIB })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

@@ -35,3 +35,32 @@ export function pipeInto(source: Readable, stage: Transform): Readable {
   source.on('error', (error) => stage.destroy(error));
   return source.pipe(stage);
 }
+
+/** A pass-through stage that hashes (SHA-256) and counts what goes by. */
+export function hashing(): { stage: Transform; digest(): string; bytes(): number } {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const stage = new Transform({
+    transform(chunk: Buffer, _e, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return { stage, digest: () => hash.digest('hex'), bytes: () => bytes };
+}
+
+/** The common tail of a download: optional checksum verification, then progress reporting. */
+export function downloadStages(
+  body: Readable,
+  key: string,
+  stored: { sha256: string | undefined; size: number | undefined },
+  options: { verify?: boolean; onProgress?: (progress: Progress) => void },
+): Readable {
+  let out = body;
+  if (options.verify) {
+    if (!stored.sha256) throw new IntegrityError(`object "${key}" has no stored sha256 to verify against`);
+    out = pipeInto(out, verifying(stored.sha256, key));
+  }
+  return pipeInto(out, progressCounter(key, stored.size, options.onProgress));
+}

@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
-import type { Readable} from 'node:stream';
-import { Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { BlobSASPermissions, type ContainerClient, RestError } from '@azure/storage-blob';
-import { toStream } from '../body';
+import { hashKnownBody, toStream } from '../body';
+import { splitMetadata } from '../stored-metadata';
 import { IntegrityError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
-import type { Body, Capabilities, Classification, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
+import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
 import { assertGetOptions, existsFromStat } from '../provider-checks';
-import { pipeInto, progressCounter, verifying } from '../stream-stages';
+import { downloadStages, hashing, pipeInto, progressCounter } from '../stream-stages';
 
 /** Options of the Azure Blob provider. */
 export interface AzureProviderOptions {
@@ -24,6 +23,7 @@ const TIERS = ['Hot', 'Cool', 'Cold', 'Archive'];
 // Azure metadata names must be C# identifiers: underscores, not dashes.
 const META_CLASSIFICATION = 'core_classification';
 const META_SHA256 = 'core_sha256';
+const META_NAMES = { classification: META_CLASSIFICATION, sha256: META_SHA256 };
 
 /**
  * Azure Blob Storage on @azure/storage-blob: block uploads with bounded parallelism, ranges, tiers
@@ -64,23 +64,16 @@ export class AzureProvider implements StorageProvider {
     if (encryption && encryption.type !== 'scope') throw new UnsupportedFeatureError('azure', `${encryption.type} encryption`);
     if (options.storageClass !== undefined && !TIERS.includes(options.storageClass)) throw new UnsupportedFeatureError('azure', `access tier ${options.storageClass}`);
     const { stream, size } = await toStream(body);
-    const known = typeof body === 'string' || body instanceof Uint8Array;
-    const preHash = known ? createHash('sha256').update(Buffer.from(body as string)).digest('hex') : undefined;
-    const hash = createHash('sha256');
-    const hashing = new Transform({
-      transform(chunk: Buffer, _e, done) {
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const preHash = await hashKnownBody(body);
+    const hash = hashing();
     const metadata: Record<string, string> = { ...options.metadata, ...(options.classification ? { [META_CLASSIFICATION]: options.classification } : {}) };
-    await blob.uploadStream(pipeInto(pipeInto(stream, hashing), progressCounter(key, size, options.onProgress)), this.#blockSize, this.#concurrency, {
+    await blob.uploadStream(pipeInto(pipeInto(stream, hash.stage), progressCounter(key, size, options.onProgress)), this.#blockSize, this.#concurrency, {
       blobHTTPHeaders: options.contentType ? { blobContentType: options.contentType } : {},
       metadata: { ...metadata, ...(preHash ? { [META_SHA256]: preHash } : {}) },
       ...(options.storageClass ? { tier: options.storageClass } : {}),
       ...(encryption?.type === 'scope' ? { encryptionScope: encryption.scope } : {}),
     });
-    const digest = hash.digest('hex');
+    const digest = hash.digest();
     if (preHash && preHash !== digest) throw new IntegrityError(`upload of "${key}" changed while sending`);
     if (!preHash) await blob.setMetadata({ ...metadata, [META_SHA256]: digest });
     return this.stat(key);
@@ -94,13 +87,7 @@ export class AzureProvider implements StorageProvider {
       const offset = range?.start ?? 0;
       const count = range?.end === undefined ? undefined : range.end - range.start + 1;
       const res = await blob.download(offset, count);
-      let out = res.readableStreamBody as Readable;
-      if (options.verify) {
-        const expected = res.metadata?.[META_SHA256];
-        if (!expected) throw new IntegrityError(`object "${key}" has no stored sha256 to verify against`);
-        out = pipeInto(out, verifying(expected, key));
-      }
-      return pipeInto(out, progressCounter(key, res.contentLength, options.onProgress));
+      return downloadStages(res.readableStreamBody as Readable, key, { sha256: res.metadata?.[META_SHA256], size: res.contentLength }, options);
     } catch (error) {
       throw notFound(error, key);
     }
@@ -110,16 +97,16 @@ export class AzureProvider implements StorageProvider {
     const blob = this.#blob(key);
     try {
       const p = await blob.getProperties();
-      const { [META_CLASSIFICATION]: classification, [META_SHA256]: checksum, ...metadata } = p.metadata ?? {};
+      const { metadata, classification, sha256 } = splitMetadata(p.metadata, META_NAMES);
       return {
         key,
         size: p.contentLength ?? 0,
         lastModified: p.lastModified ?? new Date(0),
         contentType: p.contentType,
         metadata,
-        classification: classification as Classification | undefined,
+        classification,
         storageClass: p.accessTier,
-        checksum: checksum ? { algorithm: 'sha256', value: checksum } : undefined,
+        checksum: sha256 ? { algorithm: 'sha256', value: sha256 } : undefined,
         encrypted: p.isServerEncrypted ?? false,
       };
     } catch (error) {

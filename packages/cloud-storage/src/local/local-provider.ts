@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -6,7 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { toStream } from '../body';
 import { assertGetOptions, existsFromStat } from '../provider-checks';
-import { pipeInto, progressCounter, verifying } from '../stream-stages';
+import { hashing, pipeInto, progressCounter, verifying } from '../stream-stages';
 import { IntegrityError, InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
@@ -78,27 +78,19 @@ export class LocalProvider implements StorageProvider {
       return this.#putFile(key, body.path, target, tmp, options);
     }
     const { stream, size } = await toStream(body);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const measure = new Transform({
-      transform(chunk: Buffer, _e, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    });
-    try {
-      const stages: NodeJS.ReadWriteStream[] = [measure, progressCounter(key, size, options.onProgress)];
+    const hash = hashing();
+    return this.#commit(key, tmp, target, async () => {
+      const stages: NodeJS.ReadWriteStream[] = [hash.stage, progressCounter(key, size, options.onProgress)];
       if (encrypt) stages.push(encryptStream(this.#key!));
       await pipeline(stream, ...(stages as [NodeJS.ReadWriteStream]), createWriteStream(tmp, { highWaterMark: 1024 * 1024 }));
-      const meta: Meta = {
-        size: bytes,
-        contentType: options.contentType,
-        metadata: { ...options.metadata },
-        classification: options.classification,
-        sha256: hash.digest('hex'),
-        encrypted: encrypt,
-      };
+      return metaFor(options, hash.bytes(), hash.digest(), encrypt);
+    });
+  }
+
+  /** Writes the temp file (via `write`), then the metadata, then renames into place; cleans up on failure. */
+  async #commit(key: string, tmp: string, target: string, write: () => Promise<Meta>): Promise<ObjectInfo> {
+    try {
+      const meta = await write();
       await this.#writeMeta(key, meta);
       await rename(tmp, target);
       return this.#info(key, meta, new Date());
@@ -113,35 +105,17 @@ export class LocalProvider implements StorageProvider {
    * read; streaming it through the hash into the temp file ran at about a third of copyFile's speed.
    */
   async #putFile(key: string, source: string, target: string, tmp: string, options: PutOptions): Promise<ObjectInfo> {
-    try {
-      const hashing = (async () => {
-        const hash = createHash('sha256');
-        let bytes = 0;
-        const size = (await stat(source)).size;
-        for await (const chunk of createReadStream(source, { highWaterMark: 1024 * 1024 })) {
-          hash.update(chunk as Buffer);
-          bytes += (chunk as Buffer).length;
-          options.onProgress?.({ key, bytes, total: size });
-        }
-        return { sha256: hash.digest('hex'), bytes };
+    return this.#commit(key, tmp, target, async () => {
+      const total = (await stat(source)).size;
+      const hash = hashing();
+      const read = pipeInto(pipeInto(createReadStream(source, { highWaterMark: 1024 * 1024 }), hash.stage), progressCounter(key, total, options.onProgress));
+      const drain = (async () => {
+        for await (const _ of read);
       })();
-      const [{ sha256, bytes }] = await Promise.all([hashing, copyFile(source, tmp)]);
-      const meta: Meta = {
-        size: bytes,
-        contentType: options.contentType,
-        metadata: { ...options.metadata },
-        classification: options.classification,
-        sha256,
-        encrypted: false,
-      };
-      if ((await stat(tmp)).size !== bytes) throw new IntegrityError(`"${source}" changed while it was being stored`);
-      await this.#writeMeta(key, meta);
-      await rename(tmp, target);
-      return this.#info(key, meta, new Date());
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
-    }
+      await Promise.all([drain, copyFile(source, tmp)]);
+      if ((await stat(tmp)).size !== hash.bytes()) throw new IntegrityError(`"${source}" changed while it was being stored`);
+      return metaFor(options, hash.bytes(), hash.digest(), false);
+    });
   }
 
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
@@ -291,6 +265,10 @@ export class LocalProvider implements StorageProvider {
       encrypted: meta.encrypted,
     };
   }
+}
+
+function metaFor(options: PutOptions, size: number, sha256: string, encrypted: boolean): Meta {
+  return { size, contentType: options.contentType, metadata: { ...options.metadata }, classification: options.classification, sha256, encrypted };
 }
 
 async function walk(root: string, dir: string, keys: string[]): Promise<void> {

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectsCommand,
@@ -13,12 +11,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { toStream } from '../body';
+import { hashKnownBody, toStream } from '../body';
+import { splitMetadata } from '../stored-metadata';
 import { assertGetOptions, existsFromStat } from '../provider-checks';
-import { pipeInto, progressCounter, verifying } from '../stream-stages';
+import { downloadStages, hashing, pipeInto, progressCounter } from '../stream-stages';
 import { IntegrityError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
-import type { Body, Capabilities, Classification, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
+import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
 
 /** Options of the S3 provider (also GCS through its S3-compatible XML API). */
 export interface S3ProviderOptions {
@@ -39,6 +38,7 @@ const AWS_CLASSES = ['STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERI
 const GCS_CLASSES = ['STANDARD', 'NEARLINE', 'COLDLINE', 'ARCHIVE'];
 const META_CLASSIFICATION = 'core-classification';
 const META_SHA256 = 'core-sha256';
+const META_NAMES = { classification: META_CLASSIFICATION, sha256: META_SHA256 };
 
 /** Part size for an upload of `size` bytes: at least 5 MiB, and few enough parts (≤ 10,000). */
 export function partSizeFor(size: number | undefined): number {
@@ -95,13 +95,7 @@ export class S3Provider implements StorageProvider {
     // Bytes and files are hashed before the upload so the checksum travels in the object's metadata;
     // only an opaque stream needs the metadata-only copy afterwards.
     const preHash = await hashKnownBody(body);
-    const hash = createHash('sha256');
-    const hashing = new Transform({
-      transform(chunk: Buffer, _e, done) {
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const hash = hashing();
     const metadata = { ...options.metadata, ...(options.classification ? { [META_CLASSIFICATION]: options.classification } : {}) };
     const params = {
       Bucket: this.#bucket,
@@ -116,14 +110,14 @@ export class S3Provider implements StorageProvider {
         ...params,
         Metadata: { ...metadata, ...(preHash ? { [META_SHA256]: preHash } : {}) },
         // Errors of the source travel down to the stream the upload reads, so the upload fails (and aborts).
-        Body: pipeInto(pipeInto(stream, hashing), progressCounter(key, size, options.onProgress)),
+        Body: pipeInto(pipeInto(stream, hash.stage), progressCounter(key, size, options.onProgress)),
       },
       partSize: partSizeFor(size),
       queueSize: this.#queueSize,
       leavePartsOnError: false, // an interrupted upload is aborted: no visible object, no orphan parts
     });
     await upload.done();
-    const digest = hash.digest('hex');
+    const digest = hash.digest();
     if (preHash && preHash !== digest) throw new IntegrityError(`upload of "${key}" changed while sending`);
     if (!preHash) {
       // Streams are hashed while they upload; the checksum is added afterwards by a metadata-only copy.
@@ -142,13 +136,7 @@ export class S3Provider implements StorageProvider {
       const res = await this.#client.send(
         new GetObjectCommand({ Bucket: this.#bucket, Key: full, ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}) }),
       );
-      let out = res.Body as Readable;
-      if (options.verify) {
-        const expected = res.Metadata?.[META_SHA256];
-        if (!expected) throw new IntegrityError(`object "${key}" has no stored sha256 to verify against`);
-        out = pipeInto(out, verifying(expected, key));
-      }
-      return pipeInto(out, progressCounter(key, res.ContentLength, options.onProgress));
+      return downloadStages(res.Body as Readable, key, { sha256: res.Metadata?.[META_SHA256], size: res.ContentLength }, options);
     } catch (error) {
       throw notFound(error, key);
     }
@@ -158,16 +146,16 @@ export class S3Provider implements StorageProvider {
     const full = this.#key(key);
     try {
       const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: full }));
-      const { [META_CLASSIFICATION]: classification, [META_SHA256]: checksum, ...metadata } = head.Metadata ?? {};
+      const { metadata, classification, sha256 } = splitMetadata(head.Metadata, META_NAMES);
       return {
         key,
         size: head.ContentLength ?? 0,
         lastModified: head.LastModified ?? new Date(0),
         contentType: head.ContentType,
         metadata,
-        classification: classification as Classification | undefined,
+        classification,
         storageClass: head.StorageClass ?? 'STANDARD',
-        checksum: checksum ? { algorithm: 'sha256', value: checksum } : undefined,
+        checksum: sha256 ? { algorithm: 'sha256', value: sha256 } : undefined,
         encrypted: head.ServerSideEncryption !== undefined,
       };
     } catch (error) {
@@ -260,15 +248,6 @@ function sseParams(encryption: PutOptions['encryption']): Record<string, string>
   if (encryption.type === 'sse-s3') return { ServerSideEncryption: 'AES256' };
   if (encryption.type === 'sse-kms') return { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: encryption.keyId };
   return {};
-}
-
-/** SHA-256 of a body that can be read without consuming it (bytes, text, a file); undefined for streams. */
-async function hashKnownBody(body: Body): Promise<string | undefined> {
-  if (typeof body === 'string' || body instanceof Uint8Array) return createHash('sha256').update(body).digest('hex');
-  if (body instanceof Readable) return undefined;
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(body.path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 function notFound(error: unknown, key: string): unknown {
