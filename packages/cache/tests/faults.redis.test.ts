@@ -49,6 +49,23 @@ describe('Cache when Redis misbehaves', () => {
     }
   });
 
+  it('concurrent calls on a silent Redis share one deadline and count once toward the breaker', async () => {
+    const silent = await startSilentServer();
+    const l2 = redisTier({ url: silent.url, prefix: 'faults', ...resilience });
+    try {
+      const first = await Promise.allSettled(Array.from({ length: 64 }, (_, i) => l2.get(`k${i}`)));
+      expect(first.every((r) => r.status === 'rejected' && /timed out after 200 ms/.test(String(r.reason)))).toBe(true);
+      expect(l2.stats()).toMatchObject({ timeouts: 64, breaker: 'closed' }); // one failed batch of two allowed
+      await expect(l2.get('again')).rejects.toThrow(/timed out/);
+      expect(l2.stats().breaker).toBe('open');
+      await expect(l2.get('refused')).rejects.toThrow(/circuit open/);
+      expect(l2.stats()).toMatchObject({ timeouts: 65, rejected: 1 });
+    } finally {
+      await l2.close();
+      await silent.stop();
+    }
+  });
+
   it('Redis stopped during a run and restarted: keeps serving, then recovers by itself', async () => {
     const server = await startRedisServer();
     const cache = cacheOn(server.url);

@@ -120,7 +120,7 @@ export class RedisTier implements L2Tier {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#run('GET', () => this.#shared.connection.get(full)).then((stored) => this.#decode<T>(stored));
+    return this.#run('GET', () => this.#shared.connection.get(full), (stored) => this.#decode<T>(stored));
   }
 
   async getMany<T>(keys: string[]): Promise<Array<T | undefined>> {
@@ -235,12 +235,16 @@ export class RedisTier implements L2Tier {
     return decodeValue(stored, this.#shared.serializer) as T | Promise<T>;
   }
 
-  #run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  #run<T, R = T>(operation: string, fn: () => Promise<T>, map?: (reply: T) => R | Promise<R>): Promise<R> {
     const { resilience, connection } = this.#shared;
-    return resilience.run(operation, (expired) => {
-      const waiting = connection.ready(expired);
-      return waiting ? waiting.then(fn) : fn();
-    });
+    return resilience.run(
+      operation,
+      (expired) => {
+        const waiting = connection.ready(expired);
+        return waiting ? waiting.then(fn) : fn();
+      },
+      map,
+    );
   }
 }
 

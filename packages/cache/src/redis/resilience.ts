@@ -6,7 +6,7 @@ import type { BreakerState } from '../tier-stats';
 export interface ResilienceOptions {
   /** Every command's deadline in ms (default 500). */
   timeoutMs?: number;
-  /** Consecutive failures that open the circuit (default 3). */
+  /** Consecutive failures that open the circuit (default 3); commands issued in one tick count as one. */
   failureThreshold?: number;
   /** How long the circuit stays open before a half-open trial, ms (default 2,000). */
   halfOpenAfterMs?: number;
@@ -31,13 +31,17 @@ export type Expired = () => boolean;
  * deadline (even if the socket never answers) and counts toward opening the circuit; an open circuit
  * fails at once. Every failure surfaces as `L2UnavailableError`.
  *
- * The deadline is hand-written rather than cockatiel's `timeout` policy: that policy derives an
- * AbortController per call and cut L2 throughput at 64 concurrent callers to about a fifth of raw
- * node-redis in our benchmark (see `#withDeadline` for what it does instead).
+ * Commands started in the same tick form a batch (see `CommandBatch`): one deadline and one cockatiel
+ * execution for all of them. They are written to the socket together and time out together, so the
+ * breaker counts the batch as one success or one failure. A per-command cockatiel `timeout` policy
+ * (an AbortController each) cut L2 throughput at 64 concurrent callers to about a fifth of raw
+ * node-redis; a per-command `execute` plus `Promise.race` against the deadline still cost about 30 %,
+ * mostly garbage collection: the pending deadline kept every settled command reachable for its
+ * full timeout. A batch drops its commands as soon as they have all answered.
  */
 export class Resilience {
   readonly #breaker;
-  #batch: DeadlineBatch | undefined;
+  #batch: CommandBatch | undefined;
   readonly timeoutMs: number;
   timeouts = 0;
   failures = 0;
@@ -57,10 +61,33 @@ export class Resilience {
     return STATE_NAMES[this.#breaker.state];
   }
 
-  /** Runs one Redis operation under the deadline and breaker; `expired()` turns true at the deadline. */
-  run<T>(operation: string, fn: (expired: Expired) => Promise<T>): Promise<T> {
-    return this.#breaker.execute(() => this.#withDeadline(fn)).catch((error: unknown) => {
-      throw this.#failure(operation, error);
+  /**
+   * Runs one Redis operation under the deadline and breaker; `expired()` turns true at the deadline.
+   * `map` turns the reply into the result (a throw there is the caller's error, not Redis's).
+   */
+  run<T, R = T>(operation: string, fn: (expired: Expired) => Promise<T>, map?: (reply: T) => R | Promise<R>): Promise<R> {
+    const batch = this.#batch ?? this.#openBatch();
+    if (!batch.admitted) return Promise.reject(this.#failure(operation, new BrokenCircuitError()));
+    return new Promise<R>((resolve, reject) => {
+      const command = batch.start(operation, reject);
+      let reply: Promise<T>;
+      try {
+        reply = fn(batch.expired);
+      } catch (error) {
+        reply = Promise.reject(error);
+      }
+      reply.then(
+        (value) => {
+          if (!batch.succeeded(command)) return;
+          if (!map) return resolve(value as unknown as R);
+          try {
+            resolve(map(value));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        (error: unknown) => batch.failed(command, error),
+      );
     });
   }
 
@@ -77,36 +104,122 @@ export class Resilience {
     return new L2UnavailableError(`Redis ${operation} failed: ${(error as Error).message}`, { cause: error });
   }
 
-  /**
-   * Commands started in the same tick share one deadline (a batch): one timer and one promise that
-   * rejects when it fires, raced by each command. The timer is not cleared when the commands finish
-   * early; it fires into settled races and does nothing. At 64 concurrent callers a timer per command
-   * cost about a tenth of L2 throughput and a cleared timer per batch still about a fifth; this costs
-   * one race per command.
-   */
-  #withDeadline<T>(fn: (expired: Expired) => Promise<T>): Promise<T> {
-    const batch = this.#batch ?? this.#openBatch();
-    return Promise.race([fn(batch.expired), batch.deadline]);
-  }
-
-  #openBatch(): DeadlineBatch {
-    let expired = false;
-    const deadline = new Promise<never>((_, reject) => {
-      setTimeout(() => {
-        expired = true;
-        reject(new DeadlineExceeded());
-      }, this.timeoutMs).unref();
+  #openBatch(): CommandBatch {
+    // A failure reaches the caller once the breaker has counted it, so the next call sees its state.
+    const batch: CommandBatch = new CommandBatch(this.timeoutMs, (command, error) => {
+      void batch.recorded.then(() => command.reject(this.#failure(command.operation, error)));
     });
-    deadline.catch(() => undefined); // a batch whose commands all finished in time has no listener left
-    const batch: DeadlineBatch = { deadline, expired: () => expired };
+    // cockatiel calls the function synchronously when it admits the execution (closed, or an open
+    // circuit starting its half-open trial); an open circuit refuses it. While the trial runs,
+    // cockatiel would park the execution until the trial ends: we refuse the batch instead.
+    if (this.#breaker.state !== CircuitState.HalfOpen) {
+      batch.recorded = this.#breaker.execute(() => batch.admit()).then(
+        () => undefined,
+        () => undefined,
+      );
+    }
     this.#batch = batch;
-    queueMicrotask(() => (this.#batch = undefined));
+    queueMicrotask(() => {
+      this.#batch = undefined;
+      batch.close();
+    });
     return batch;
   }
 }
 
-/** Commands that started in the same tick and share one deadline. */
-interface DeadlineBatch {
-  deadline: Promise<never>;
-  expired: Expired;
+/** One command of a batch: how to fail it at the deadline, and whether it has answered. */
+interface BatchCommand {
+  operation: string;
+  reject: (error: unknown) => void;
+  done: boolean;
+}
+
+/**
+ * Commands started in the same tick: one timer that fails every command still running when it
+ * fires, and one outcome for the breaker (the first failure, or success once all have answered). The
+ * timer is not cleared when the commands finish early; it then finds nothing to do.
+ */
+class CommandBatch {
+  admitted = false;
+  /** Settles once the breaker has counted the batch's outcome. */
+  recorded: Promise<void> = Promise.resolve();
+  #expired = false;
+  #open = true;
+  #running = 0;
+  #failed = false;
+  readonly #commands: BatchCommand[] = [];
+  #outcome: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  readonly expired: Expired = () => this.#expired;
+
+  constructor(
+    timeoutMs: number,
+    private readonly fail: (command: BatchCommand, error: unknown) => void,
+  ) {
+    setTimeout(() => this.#timeout(), timeoutMs).unref();
+  }
+
+  /** Called by the breaker when it lets the batch through: the breaker's view of the batch. */
+  admit(): Promise<void> {
+    this.admitted = true;
+    return new Promise<void>((resolve, reject) => (this.#outcome = { resolve, reject }));
+  }
+
+  /** A command joins the batch; `reject` fails it (at the deadline, or when Redis fails it). */
+  start(operation: string, reject: (error: unknown) => void): BatchCommand {
+    const command = { operation, reject, done: false };
+    this.#running++;
+    this.#commands.push(command);
+    return command;
+  }
+
+  /** The command answered; false when it had already been failed at the deadline. */
+  succeeded(command: BatchCommand): boolean {
+    if (command.done) return false;
+    command.done = true;
+    this.#running--;
+    this.#finishIfDone();
+    return true;
+  }
+
+  /** The command failed (ignored when it had already been failed at the deadline). */
+  failed(command: BatchCommand, error: unknown): void {
+    if (command.done) return;
+    command.done = true;
+    this.#running--;
+    this.fail(command, error);
+    this.#fail(error);
+  }
+
+  /** No more commands join after the tick that opened the batch. */
+  close(): void {
+    this.#open = false;
+    this.#finishIfDone();
+  }
+
+  #finishIfDone(): void {
+    if (this.#open || this.#running !== 0) return;
+    // The timer keeps this batch alive until the deadline: hold nothing big until then.
+    this.#commands.length = 0;
+    if (!this.#failed) this.#outcome?.resolve();
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#outcome?.reject(error);
+  }
+
+  #timeout(): void {
+    this.#expired = true;
+    if (this.#running === 0) return;
+    const error = new DeadlineExceeded();
+    for (const command of this.#commands) {
+      if (command.done) continue;
+      command.done = true;
+      this.fail(command, error);
+    }
+    this.#running = 0;
+    this.#commands.length = 0;
+    this.#fail(error);
+  }
 }
