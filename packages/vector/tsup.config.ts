@@ -1,0 +1,9 @@
+import { coreTsup } from '@core/tsup-config';
+
+export default coreTsup({
+  entry: {
+    index: 'src/index.ts',
+    'embedded/index': 'src/embedded/index.ts',
+    'pinecone/index': 'src/pinecone/index.ts',
+  },
+});
