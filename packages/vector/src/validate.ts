@@ -36,7 +36,6 @@ export function assertId(id: unknown): asserts id is string {
 /** Namespaces: strings without control characters ('' is the default namespace). */
 export function namespaceOf(namespace: unknown): string {
   if (namespace === undefined) return '';
-  // eslint-disable-next-line no-control-regex
   if (typeof namespace !== 'string' || /[\u0000-\u001f]/.test(namespace) || Buffer.byteLength(namespace) > MAX_ID_BYTES) {
     throw new InvalidArgumentError(`namespace must be a string without control characters; got ${JSON.stringify(namespace)}`);
   }

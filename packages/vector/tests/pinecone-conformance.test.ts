@@ -6,6 +6,6 @@ import { startPineconeStandIn } from './pinecone-stand-in';
 // because a Pinecone index fixes dimension and metric.
 vectorConformance('Pinecone store (against the local stand-in of the data plane)', async (metric, dimension) => {
   const standIn = await startPineconeStandIn(dimension, metric === 'dot' ? 'dotproduct' : metric);
-  const store = new PineconeVectorStore({ apiKey: 'stand-in', host: standIn.host, retry: { initialDelayMs: 5 } });
+  const store = new PineconeVectorStore({ apiKey: 'stand-in', host: standIn.host, metric, retry: { initialDelayMs: 5 } });
   return { store, dispose: () => standIn.stop() };
 });

@@ -102,7 +102,7 @@ export class EmbeddedCollection implements Collection {
 
   /** Files of an unfinished checkpoint (a crash between writing them and the manifest). */
   async #removeStrayFiles(): Promise<void> {
-    const keep = new Set(['collection.json', 'manifest.json', ...Object.values(snapshotFiles('', this.#seq)).map((f) => f.slice(1))]);
+    const keep = new Set(['collection.json', 'manifest.json', ...Object.values(snapshotFiles('', this.#seq))]);
     const names = await readdir(this.#dir);
     await Promise.all(
       names
@@ -220,6 +220,11 @@ export class EmbeddedCollection implements Collection {
       namespaces: this.#table.namespaceCounts(),
       bytes: sizes.reduce((a, b) => a + b, 0),
     };
+  }
+
+  /** Slots ever handed out (live records + freed slots waiting for reuse). */
+  get slots(): number {
+    return this.#table.labelBound;
   }
 
   /** RAM held for this collection's vectors and graph (approximate; metadata not counted). */

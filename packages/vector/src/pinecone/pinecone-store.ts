@@ -23,6 +23,11 @@ export interface PineconeStoreOptions {
   retry?: RetryOptions;
   /** Per-request timeout, ms (default 30,000). */
   timeoutMs?: number;
+  /**
+   * The index's metric. Default: asked from the control plane when the index is given by name;
+   * with only a `host`, collections are trusted to match.
+   */
+  metric?: Metric;
 }
 
 /**
@@ -33,6 +38,7 @@ export interface PineconeStoreOptions {
 export class PineconeVectorStore implements VectorStore {
   readonly #index: Index<RecordMetadata>;
   readonly #policy: IPolicy;
+  readonly #metric: () => Promise<Metric | undefined>;
   #shape: Promise<{ dimension: number; metric: Metric | undefined }> | undefined;
 
   constructor(options: PineconeStoreOptions = {}) {
@@ -51,6 +57,12 @@ export class PineconeVectorStore implements VectorStore {
       });
     this.#index = client.index({ ...(name ? { name } : {}), ...(options.host ? { host: options.host } : {}) } as never);
     this.#policy = retryPolicy(options.retry);
+    this.#metric = async () => {
+      if (options.metric) return options.metric;
+      if (!name || options.host) return undefined;
+      const described = await this.#call('describeIndex', () => client.describeIndex(name));
+      return fromPineconeMetric(described.metric);
+    };
   }
 
   async createCollection(spec: CollectionSpec): Promise<PineconeCollection> {
@@ -140,9 +152,9 @@ export class PineconeVectorStore implements VectorStore {
   }
 
   #indexShape(): Promise<{ dimension: number; metric: Metric | undefined }> {
-    this.#shape ??= this.#call('describeIndexStats', () => this.#index.describeIndexStats()).then((stats) => ({
+    this.#shape ??= Promise.all([this.#call('describeIndexStats', () => this.#index.describeIndexStats()), this.#metric()]).then(([stats, metric]) => ({
       dimension: stats.dimension ?? 0,
-      metric: fromPineconeMetric((stats as { metric?: string }).metric),
+      metric,
     }));
     this.#shape.catch(() => (this.#shape = undefined));
     return this.#shape;

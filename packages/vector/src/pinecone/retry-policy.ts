@@ -9,9 +9,14 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-/** True for errors worth retrying: HTTP 429 and 5xx, and connection failures. */
+/**
+ * True for errors worth retrying: HTTP 429 and 5xx, and connection failures. The client is built
+ * with `maxRetries: 0`, so a 5xx surfaces as `PineconeMaxRetriesExceededError`; a 429, which the
+ * client does not map, as `PineconeUnmappedHttpError` with the status in its message.
+ */
 export function isRetryable(error: Error): boolean {
-  if (['PineconeInternalServerError', 'PineconeUnavailableError', 'PineconeConnectionError'].includes(error.name)) return true;
+  const names = ['PineconeInternalServerError', 'PineconeUnavailableError', 'PineconeConnectionError', 'PineconeMaxRetriesExceededError'];
+  if (names.includes(error.name)) return true;
   return /Status(?: Code)?: (429|5\d\d)\b/.test(error.message);
 }
 
