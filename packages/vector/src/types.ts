@@ -86,6 +86,8 @@ export interface QueryOptions {
   includeVectors?: boolean;
   /** Default true. */
   includeMetadata?: boolean;
+  /** Search width for this query (embedded HNSW; default the collection's `ef`; Pinecone ignores it). */
+  ef?: number;
 }
 
 /** Options of a full scan (analytics). */

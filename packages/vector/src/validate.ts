@@ -42,21 +42,30 @@ export function namespaceOf(namespace: unknown): string {
   return namespace;
 }
 
-/** Checks a vector and copies it into a Float32Array. */
-export function toVector(vector: unknown, dimension: number, what = 'vector'): Float32Array {
+/** Checks a vector: the right number of components, every one a finite number. */
+export function assertVector(vector: unknown, dimension: number, what = 'vector'): asserts vector is ArrayLike<number> {
   if (vector === null || typeof vector !== 'object' || typeof (vector as ArrayLike<number>).length !== 'number') {
     throw new InvalidVectorError(`${what} must be an array of numbers`);
   }
   const values = vector as ArrayLike<unknown>;
   if (values.length === 0) throw new InvalidVectorError(`${what} is empty; this collection takes ${dimension} components`);
   if (values.length !== dimension) throw new InvalidVectorError(`${what} has ${values.length} components; this collection takes ${dimension}`);
-  const out = new Float32Array(dimension);
   for (let i = 0; i < dimension; i++) {
     const x = values[i];
     if (typeof x !== 'number' || !Number.isFinite(x)) throw new InvalidVectorError(`${what}[${i}] is ${String(x)}; every component must be a finite number`);
-    out[i] = x;
   }
-  return out;
+}
+
+/** Checks a vector and copies it into a Float32Array (how records are stored). */
+export function toVector(vector: unknown, dimension: number, what = 'vector'): Float32Array {
+  assertVector(vector, dimension, what);
+  return Float32Array.from(vector);
+}
+
+/** Checks a query vector; a plain array is used as it is (no copy on the query path). */
+export function toQueryVector(vector: unknown, dimension: number): number[] {
+  assertVector(vector, dimension, 'query vector');
+  return Array.isArray(vector) ? (vector as number[]) : Array.from(vector);
 }
 
 /** Metadata: a flat object of strings, finite numbers, booleans and string arrays (what Pinecone stores). */
@@ -101,6 +110,7 @@ export function assertQuery(options: QueryOptions): void {
   assertPositiveInteger(options.topK, 'topK', MAX_TOP_K);
   if ((options.vector === undefined) === (options.id === undefined)) throw new InvalidArgumentError('query takes exactly one of vector or id');
   if (options.id !== undefined) assertId(options.id);
+  if (options.ef !== undefined) assertPositiveInteger(options.ef, 'ef', 10_000);
   if (options.minScore !== undefined && (typeof options.minScore !== 'number' || Number.isNaN(options.minScore))) {
     throw new InvalidArgumentError(`minScore must be a number; got ${String(options.minScore)}`);
   }

@@ -4,7 +4,7 @@ import { CorruptCollectionError, InvalidArgumentError } from '../errors';
 import { compileFilter, type Filter, type Predicate } from '../filter';
 import { exactScore, scoreFromDistance } from '../score';
 import type { Collection, CollectionInfo, Match, Metadata, Metric, Progress, QueryOptions, ScanOptions, StoredRecord, VectorRecord, WriteOptions } from '../types';
-import { assertId, assertMetadata, assertQuery, namespaceOf, prepareRecords, toVector } from '../validate';
+import { assertId, assertMetadata, assertQuery, namespaceOf, prepareRecords, toQueryVector, toVector } from '../validate';
 import { HnswGraph } from './hnsw-graph';
 import { RecordTable, type RecordEntry } from './record-table';
 import { publishManifest, readManifest, readRecords, removeSnapshot, snapshotFiles, syncFile, writeDurably, writeRecords } from './snapshot';
@@ -24,7 +24,7 @@ export interface CollectionConfig {
 export interface EmbeddedRuntime {
   /** Flush the log to disk before acknowledging a write (default true). */
   sync: boolean;
-  /** Filtered queries expected to match at most this many records are answered exactly (default 5,000). */
+  /** Filtered queries expected to match at most this many records are answered exactly (default 20,000). */
   exactLimit: number;
   /** Checkpoint once the log passes this many bytes (default 64 MiB). */
   checkpointBytes: number;
@@ -34,6 +34,7 @@ export interface EmbeddedRuntime {
 
 const CHUNK = 1_000;
 const SAMPLE = 1_000;
+const GOLDEN = 0.6180339887498949;
 
 /**
  * A collection in the embedded backend: records in memory (`RecordTable`), a native HNSW graph,
@@ -184,14 +185,18 @@ export class EmbeddedCollection implements Collection {
     const predicate = compileFilter(options.filter);
     const ns = namespaceOf(options.namespace);
     const vector = this.#queryVector(options, ns);
-    const now = Date.now();
-    const allow = this.#allow(ns, now, predicate);
-    const { labels, scores } = this.#search(vector, options.topK, ns, allow, predicate !== undefined);
+    const { labels, scores } = this.#search(vector, options.topK, options.ef ?? this.config.index.ef, ns, predicate);
+    const includeMetadata = options.includeMetadata ?? true;
+    const includeVectors = options.includeVectors ?? false;
     const matches: Match[] = [];
     for (let i = 0; i < labels.length; i++) {
       if (options.minScore !== undefined && scores[i]! < options.minScore) break;
       const label = labels[i]!;
-      matches.push({ ...this.#record(label, this.#table.entry(label)!, options.includeMetadata ?? true, options.includeVectors ?? false), score: scores[i]! });
+      const entry = this.#table.entry(label)!;
+      const match: Match = { id: entry.id, score: scores[i]! };
+      if (includeMetadata && entry.metadata) match.metadata = { ...entry.metadata };
+      if (includeVectors) match.vector = Array.from(this.#table.vector(label));
+      matches.push(match);
     }
     return matches;
   }
@@ -264,11 +269,11 @@ export class EmbeddedCollection implements Collection {
 
   // --- internals -------------------------------------------------------------------------------
 
-  #queryVector(options: QueryOptions, ns: string): Float32Array {
-    if (options.vector !== undefined) return toVector(options.vector, this.config.dimension, 'query vector');
+  #queryVector(options: QueryOptions, ns: string): number[] {
+    if (options.vector !== undefined) return toQueryVector(options.vector, this.config.dimension);
     const label = this.#table.labelOf(ns, options.id!);
     if (label === undefined) throw new InvalidArgumentError(`query by id: no record "${options.id}" in namespace "${ns}"`);
-    return this.#table.vector(label).slice();
+    return Array.from(this.#table.vector(label));
   }
 
   /** The test a label must pass to be returned: live, in the namespace, unexpired, matching. */
@@ -281,32 +286,45 @@ export class EmbeddedCollection implements Collection {
   }
 
   /**
-   * Filters are applied inside the graph search (hnswlib calls `allow` for each candidate), so a
-   * filtered query still returns topK results. When a sample says few records match, the query is
-   * answered exactly over the matching records instead (a graph walk would have to visit most of the
-   * graph to find them), and a graph search that returns short falls back to the exact path too.
+   * Filters are applied inside the graph search (hnswlib calls `allow` for each candidate and keeps
+   * searching until it holds `ef` allowed ones), so a filtered query still returns topK results. When
+   * a sample says few records match, the query is answered exactly over the matching records instead
+   * (a graph walk would have to visit most of the graph to find them), and a graph search that
+   * returns short falls back to the exact path too. Namespaces and TTL restrict the search the same way.
    */
-  #search(vector: Float32Array, topK: number, ns: string, allow: (label: number) => boolean, filtered: boolean): { labels: number[]; scores: number[] } {
+  #search(vector: number[], topK: number, ef: number, ns: string, predicate: Predicate | undefined): { labels: number[]; scores: number[] } {
     const inNamespace = this.#table.countIn(ns);
     if (inNamespace === 0) return { labels: [], scores: [] };
-    const restricted = filtered || inNamespace !== this.#table.size || this.#expiring > 0;
-    const expected = filtered ? this.#estimateMatches(allow) : inNamespace;
-    const { ef } = this.config.index;
-    if (restricted && expected <= this.#runtime.exactLimit) return this.#exact(vector, topK, allow);
-    const selectivity = Math.max(expected / Math.max(this.#table.size, 1), 1e-3);
-    const widened = restricted ? Math.ceil(ef * Math.min(1 / selectivity, 10)) : ef;
-    const found = this.#graph.search(vector, topK, widened, restricted ? allow : undefined);
+    const restricted = predicate !== undefined || inNamespace !== this.#table.size || this.#expiring > 0;
+    if (!restricted) return this.#scored(this.#graph.search(vector, topK, ef));
+    const allow = this.#allow(ns, Date.now(), predicate);
+    const expected = predicate ? this.#estimateMatches(allow) : inNamespace;
+    if (expected <= this.#runtime.exactLimit) return this.#exact(vector, topK, allow);
+    // A selective filter leaves few allowed nodes along the graph's paths: search wider.
+    const selectivity = expected / this.#table.size;
+    const found = this.#graph.search(vector, topK, Math.ceil(ef * Math.min(1 / selectivity, 8)), allow);
     if (found.labels.length < Math.min(topK, expected)) return this.#exact(vector, topK, allow);
-    return { labels: found.labels, scores: found.distances.map((d) => scoreFromDistance(this.config.metric, d)) };
+    return this.#scored(found);
   }
 
-  /** Matching records expected, from a sample of labels (exact when the table is small). */
+  #scored(found: { labels: number[]; distances: number[] }): { labels: number[]; scores: number[] } {
+    const { metric } = this.config;
+    const scores = found.distances;
+    for (let i = 0; i < scores.length; i++) scores[i] = scoreFromDistance(metric, scores[i]!);
+    return { labels: found.labels, scores };
+  }
+
+  /**
+   * Matching records expected, from a sample of labels. The sample follows a golden-ratio (Weyl)
+   * sequence rather than a fixed stride, which would line up with periodic ids or insertion order.
+   */
   #estimateMatches(allow: (label: number) => boolean): number {
     const bound = this.#table.labelBound;
-    const step = Math.max(1, Math.floor(bound / SAMPLE));
+    const draws = Math.min(SAMPLE, bound);
     let seen = 0;
     let hits = 0;
-    for (let label = 0; label < bound; label += step) {
+    for (let j = 0; j < draws; j++) {
+      const label = draws === bound ? j : Math.floor(((j * GOLDEN) % 1) * bound);
       if (this.#table.entry(label) === undefined) continue;
       seen++;
       if (allow(label)) hits++;
@@ -314,7 +332,7 @@ export class EmbeddedCollection implements Collection {
     return seen === 0 ? 0 : Math.ceil((hits / seen) * this.#table.size);
   }
 
-  #exact(vector: Float32Array, topK: number, allow: (label: number) => boolean): { labels: number[]; scores: number[] } {
+  #exact(vector: number[], topK: number, allow: (label: number) => boolean): { labels: number[]; scores: number[] } {
     const best = new TopK(topK);
     const { metric } = this.config;
     for (let label = 0; label < this.#table.labelBound; label++) {

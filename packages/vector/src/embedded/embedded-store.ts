@@ -14,7 +14,7 @@ export interface EmbeddedStoreOptions {
   sync?: boolean;
   /** How often expired records are purged, ms (default 60,000; 0 turns the sweep off). */
   sweepIntervalMs?: number;
-  /** Filtered queries expected to match at most this many records are answered exactly (default 5,000). */
+  /** Filtered queries expected to match at most this many records are answered exactly (default 20,000). */
   exactLimit?: number;
   /** Checkpoint a collection once its log passes this many bytes (default 64 MiB). */
   checkpointBytes?: number;
@@ -47,7 +47,7 @@ export class EmbeddedVectorStore extends EventEmitter<EmbeddedStoreEvents> imple
     this.#dir = options.dir;
     this.#runtime = {
       sync: options.sync ?? true,
-      exactLimit: options.exactLimit ?? 5_000,
+      exactLimit: options.exactLimit ?? 20_000,
       checkpointBytes: options.checkpointBytes ?? 64 * 1024 * 1024,
       onProgress: (collection, progress) => this.emit('progress', collection, progress),
     };

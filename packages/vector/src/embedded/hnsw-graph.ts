@@ -20,6 +20,8 @@ export class HnswGraph {
   readonly #index: InstanceType<typeof hnswlib.HierarchicalNSW>;
   readonly #params: GraphParameters;
   readonly #dimension: number;
+  #ef: number;
+  #capacity: number;
 
   constructor(metric: Metric, dimension: number, params: GraphParameters, capacity = 1024) {
     this.#index = new hnswlib.HierarchicalNSW(SPACES[metric], dimension);
@@ -27,6 +29,8 @@ export class HnswGraph {
     this.#dimension = dimension;
     this.#index.initIndex({ maxElements: capacity, m: params.m, efConstruction: params.efConstruction, randomSeed: 100, allowReplaceDeleted: false });
     this.#index.setEf(params.ef);
+    this.#ef = params.ef;
+    this.#capacity = capacity;
   }
 
   /** Loads a graph written by `save`. */
@@ -34,17 +38,21 @@ export class HnswGraph {
     const graph = new HnswGraph(metric, dimension, params, 1);
     graph.#index.readIndexSync(path, false);
     graph.#index.setEf(params.ef);
+    graph.#capacity = graph.#index.getMaxElements();
     return graph;
   }
 
   /** Slots allocated (live + deleted). */
   get capacity(): number {
-    return this.#index.getMaxElements();
+    return this.#capacity;
   }
 
   /** Adds or replaces the point at `label`, growing the graph when it is full. */
   add(label: number, vector: ArrayLike<number>): void {
-    if (label >= this.#index.getMaxElements()) this.#index.resizeIndex(Math.max(label + 1, this.#index.getMaxElements() * 2));
+    if (label >= this.#capacity) {
+      this.#capacity = Math.max(label + 1, this.#capacity * 2);
+      this.#index.resizeIndex(this.#capacity);
+    }
     this.#index.addPoint(Array.from(vector), label);
   }
 
@@ -54,10 +62,14 @@ export class HnswGraph {
   }
 
   /** k nearest labels (ascending distance) among those `allow` accepts, searching with `ef`. */
-  search(vector: ArrayLike<number>, k: number, ef: number, allow?: (label: number) => boolean): { labels: number[]; distances: number[] } {
-    const max = this.#index.getMaxElements();
-    this.#index.setEf(Math.max(ef, Math.min(k, max)));
-    const result = this.#index.searchKnn(Array.from(vector), Math.min(k, max), allow);
+  search(vector: number[], k: number, ef: number, allow?: (label: number) => boolean): { labels: number[]; distances: number[] } {
+    const max = this.#capacity;
+    const width = Math.max(ef, Math.min(k, max));
+    if (width !== this.#ef) {
+      this.#index.setEf(width);
+      this.#ef = width;
+    }
+    const result = this.#index.searchKnn(vector, Math.min(k, max), allow);
     return { labels: result.neighbors, distances: result.distances };
   }
 
