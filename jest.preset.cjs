@@ -19,6 +19,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'cjs', 'mjs', 'json'],
   testMatch: ['<rootDir>/tests/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // ESM-only dependencies (ml-kmeans and its ml-* helpers, used by @core/vector) go through SWC too.
+  transformIgnorePatterns: ['/node_modules/(?!(ml-[a-z-]+|is-any-array|cheminfo-types|fft\\.js|spline-interpolator|d3-array|internmap)/)'],
   testTimeout: 30_000,
   // Real services and child processes: surface handles a test forgot to close instead of hanging.
   forceExit: false,

@@ -6,4 +6,6 @@ export default coreTsup({
     'embedded/index': 'src/embedded/index.ts',
     'pinecone/index': 'src/pinecone/index.ts',
   },
+  // ml-kmeans and its ml-* helpers ship ES modules only.
+  bundle: [/^ml-/, 'is-any-array'],
 });

@@ -6,6 +6,8 @@ export interface CoreTsupOptions {
   entry: Record<string, string> | string[];
   /** Modules to leave unbundled beyond dependencies and peers. */
   external?: string[];
+  /** ESM-only dependencies compiled into the output so the CommonJS build needs no `require(esm)`. */
+  bundle?: (string | RegExp)[];
   /** Inject `import.meta.url` / `__dirname` shims. */
   shims?: boolean;
   /** Build an application: one ESM bundle, no type declarations. */

@@ -3,7 +3,9 @@
  * The shared tsup factory: dual ESM + CJS with `.d.ts` / `.d.cts`, one line per package.
  * Code splitting is on for both formats so that subpath entries share one copy of common modules
  * (error classes stay `instanceof`-compatible across `@core/x` and `@core/x/driver`).
- * @param {{ entry: Record<string, string> | string[], external?: string[], shims?: boolean, app?: boolean }} options
+ * `bundle` names ESM-only dependencies to compile into the output, so the CommonJS build loads
+ * without `require(esm)` (jest's CommonJS runtime cannot load them).
+ * @param {{ entry: Record<string, string> | string[], external?: string[], bundle?: (string | RegExp)[], shims?: boolean, app?: boolean }} options
  * @returns {import('tsup').Options}
  */
 export function coreTsup(options) {
@@ -21,6 +23,7 @@ export function coreTsup(options) {
     outDir: 'dist',
     shims: options.shims ?? false,
     external: options.external ?? [],
+    noExternal: options.bundle ?? [],
     outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.js' }),
   };
 }

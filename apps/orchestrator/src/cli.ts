@@ -2,6 +2,8 @@ import { MigrationError } from '@core/migrate';
 import { Command } from 'commander';
 import { migrateCommand } from './commands/migrate-command';
 import { storageCommand } from './commands/storage-command';
+import { vectorCommand } from './commands/vector-command';
+import { VectorError } from '@core/vector';
 import { StorageError } from '@core/cloud-storage';
 import { loadConfig } from './config/load-config';
 import { redact } from './config/redact';
@@ -63,6 +65,8 @@ export function createProgram(io: CliIo = defaultIo): Command {
     }),
   );
 
+  program.addCommand(vectorCommand(() => loadConfig(io.env), { stdout: io.stdout }));
+
   return program;
 }
 
@@ -78,6 +82,10 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     }
     if (error instanceof MigrationError || error instanceof StorageError) {
       io.stderr(`core: ${error.code}: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof VectorError) {
+      io.stderr(`core: ${error.name}: ${error.message}\n`);
       return 1;
     }
     const commanderExit = error as { code?: string; exitCode?: number };

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Component } from './component';
 import { CacheComponent } from './components/cache-component';
 import { MigrationsComponent } from './components/migrations-component';
+import { VectorComponent } from './components/vector-component';
 import type { Config } from './config/config';
 
 /** The components the profile's configuration calls for, in start order. */
@@ -9,5 +10,6 @@ export function componentsFor(config: Config, logger: Logger): Component[] {
   return [
     new MigrationsComponent(config, logger.child({ component: 'migrations' })),
     new CacheComponent(config.cache, logger.child({ component: 'cache' })),
+    new VectorComponent(config.vectors, logger.child({ component: 'vectors' })),
   ];
 }

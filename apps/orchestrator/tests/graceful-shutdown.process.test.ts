@@ -38,6 +38,7 @@ describe('core serve as a real process', () => {
       expect(ready.components).toEqual([
         { name: 'migrations', status: 'up', latencyMs: expect.any(Number) },
         { name: 'cache', status: 'up', latencyMs: expect.any(Number) },
+        { name: 'vectors', status: 'up', latencyMs: expect.any(Number) },
       ]);
       core.child.kill('SIGTERM');
       expect(await core.exit).toBe(0);

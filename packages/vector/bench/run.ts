@@ -38,7 +38,7 @@ async function dirBytes(dir: string): Promise<number> {
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'core-vector-bench-'));
   console.log(`data: ${N} × ${DIM}-d clustered vectors, ${Q} queries`);
-  const { vectors, cluster } = clustered(N, DIM, 100, 1);
+  const { vectors } = clustered(N, DIM, 100, 1);
   const queries = clustered(Q, DIM, 100, 1).vectors.map((v) => v.map((x) => x + 0.05)); // same centres, fresh noise
   const truth = groundTruth(vectors, queries, K);
   const truth10 = groundTruth(vectors, queries, K, (i) => i % 10 === 0);
