@@ -1,0 +1,10 @@
+export * from './errors';
+export { Database, type DatabaseStats, type Transaction } from './database';
+export { Repository, MAX_LIMIT, type GetManyOptions, type Page, type CallTimeout } from './repository';
+export type { Where, OrderBy, Range } from './query-guard';
+export type { EndpointOptions, EndpointStats, CallOptions } from './endpoint';
+export type { TransactionOptions, Executor } from './executor';
+export type { LockOptions, IsolationLevel, Dialect } from './dialect';
+export type { ReplicaOptions, ReplicaState } from './replica-set';
+export type { RoutingOptions } from './routed-executor';
+export type { LeakReport } from './leak-tracker';

@@ -1,0 +1,118 @@
+import pg from 'pg';
+import type { ConnectionSource, SqlConnection } from '../sql-connection';
+
+/** Pool settings (defaults from the seed: 20 connections, 30 s acquire, recycle after an hour). */
+export interface PgPoolOptions {
+  max?: number;
+  acquireTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  /** Close a connection this many seconds after it was opened (recycling). */
+  maxLifetimeSeconds?: number;
+  /** Validate a connection that sat idle this long before lending it (SELECT 1), ms (default 30,000). */
+  validateAfterIdleMs?: number;
+}
+
+/** Resolved pool settings. */
+export function pgPoolSettings(options: PgPoolOptions = {}): Required<PgPoolOptions> {
+  return {
+    max: options.max ?? 20,
+    acquireTimeoutMs: options.acquireTimeoutMs ?? 30_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 10_000,
+    maxLifetimeSeconds: options.maxLifetimeSeconds ?? 3_600,
+    validateAfterIdleMs: options.validateAfterIdleMs ?? 30_000,
+  };
+}
+
+/** node-postgres Pool options for these settings. */
+export function pgPoolConfig(url: string, settings: Required<PgPoolOptions>): pg.PoolConfig {
+  return {
+    connectionString: url,
+    max: settings.max,
+    connectionTimeoutMillis: settings.acquireTimeoutMs,
+    idleTimeoutMillis: settings.idleTimeoutMs,
+    maxLifetimeSeconds: settings.maxLifetimeSeconds,
+  };
+}
+
+interface Tracked {
+  timeoutMs: number | undefined;
+  lastUsed: number;
+}
+
+/**
+ * Connections from a node-postgres pool (TypeORM's own pool for the primary, a plain pool for a
+ * replica). Each connection remembers its session `statement_timeout`, so a call that needs another
+ * value costs one `SET`, and one idle for long is validated before it is lent out.
+ */
+export class PgSource implements ConnectionSource {
+  readonly #pool: pg.Pool;
+  readonly #url: string;
+  readonly #validateAfterIdleMs: number;
+  readonly #owned: boolean;
+  readonly #state = new WeakMap<pg.PoolClient, Tracked>();
+
+  constructor(pool: pg.Pool, url: string, settings: Required<PgPoolOptions>, owned: boolean) {
+    this.#pool = pool;
+    this.#url = url;
+    this.#validateAfterIdleMs = settings.validateAfterIdleMs;
+    this.#owned = owned;
+  }
+
+  async acquire(): Promise<{ connection: SqlConnection; release(broken?: boolean): void }> {
+    let client = await this.#pool.connect();
+    let state = this.#state.get(client);
+    if (state && Date.now() - state.lastUsed > this.#validateAfterIdleMs) {
+      try {
+        await client.query('SELECT 1');
+      } catch {
+        client.release(true);
+        client = await this.#pool.connect();
+        state = undefined;
+      }
+    }
+    if (!state) {
+      state = { timeoutMs: undefined, lastUsed: Date.now() };
+      this.#state.set(client, state);
+    }
+    const tracked = state;
+    const held = client;
+    const connection: SqlConnection = {
+      pid: (held as unknown as { processID?: number }).processID,
+      async query<R>(sql: string, params: unknown[] = [], name?: string): Promise<R[]> {
+        const result = await held.query(name ? { name, text: sql, values: params } : { text: sql, values: params });
+        return result.rows as R[];
+      },
+      async setStatementTimeout(ms: number) {
+        if (tracked.timeoutMs === ms) return;
+        await held.query(`SET statement_timeout = ${Math.max(1, Math.round(ms))}`);
+        tracked.timeoutMs = ms;
+      },
+    };
+    return {
+      connection,
+      release: (broken = false) => {
+        tracked.lastUsed = Date.now();
+        held.release(broken);
+      },
+    };
+  }
+
+  /** Cancels through a fresh connection: the pool may be exhausted by the very query being cancelled. */
+  async cancel(pid: number): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: 5_000 });
+    await client.connect();
+    try {
+      await client.query('SELECT pg_cancel_backend($1)', [pid]);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  stats(): { total: number; idle: number; waiting: number } {
+    return { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount };
+  }
+
+  async close(): Promise<void> {
+    if (this.#owned) await this.#pool.end();
+  }
+}

@@ -1,0 +1,19 @@
+/** One checked-out connection, whatever the driver: parameterised queries only. */
+export interface SqlConnection {
+  /** Runs one statement; `name` asks the driver to keep it prepared (PostgreSQL). */
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[], name?: string): Promise<R[]>;
+  /** Server process id (PostgreSQL), for cancelling; undefined where there is none. */
+  readonly pid: number | undefined;
+  /** Makes the server itself stop statements after `ms` (PostgreSQL `statement_timeout`). */
+  setStatementTimeout?(ms: number): Promise<void>;
+}
+
+/** What a database endpoint lends out: connections, and how full its pool is. */
+export interface ConnectionSource {
+  /** Checks out a connection (waiting up to the acquire timeout, or `waitMs`). `release(broken)` must be called. */
+  acquire(waitMs?: number): Promise<{ connection: SqlConnection; release(broken?: boolean): void }>;
+  /** Cancels the statement running on the backend with this pid. */
+  cancel(pid: number): Promise<void>;
+  stats(): { total: number; idle: number; waiting: number };
+  close(): Promise<void>;
+}

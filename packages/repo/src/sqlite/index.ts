@@ -1,0 +1,2 @@
+export { sqliteDatabase, type SqliteDatabaseOptions } from './sqlite-database';
+export { sqliteDialect } from './sqlite-dialect';

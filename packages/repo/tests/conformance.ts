@@ -1,0 +1,192 @@
+// One conformance suite for every SQL backend: PostgreSQL and SQLite.
+import { InvalidQueryError, LockTimeoutError, NotFoundError, type Database } from '../src';
+import { AccountEntity, type Account } from './entities';
+
+/** Opens a fresh, empty database with the test entities; `dispose` removes it. */
+export type DatabaseFactory = () => Promise<{ db: Database; dispose(): Promise<void> }>;
+
+/** SQL-injection payloads fed through every field that takes user input. */
+export const INJECTION_CORPUS = [
+  "' OR '1'='1",
+  "'; DROP TABLE accounts; --",
+  '" OR ""="',
+  "1; DELETE FROM accounts",
+  "x' UNION SELECT NULL, NULL, NULL, NULL, NULL --",
+  "\\'; SELECT pg_sleep(1); --",
+  "') OR 1=1 --",
+  '%27%20OR%201%3D1',
+  "admin'--",
+  "' AND 1=(SELECT COUNT(*) FROM accounts) --",
+];
+
+/** Registers the suite under `describe(name)`. */
+export function repoConformance(name: string, factory: DatabaseFactory): void {
+  describe(name, () => {
+    let db: Database;
+    let dispose: () => Promise<void>;
+    beforeEach(async () => {
+      ({ db, dispose } = await factory());
+    });
+    afterEach(async () => {
+      await dispose();
+    });
+
+    const accounts = () => db.repository<Account>(AccountEntity);
+
+    it('creates, reads, updates, deletes, counts and checks existence', async () => {
+      const repo = accounts();
+      const ada = await repo.create({ owner: 'ada', balance: 10 });
+      expect(ada).toMatchObject({ owner: 'ada', balance: 10, note: null });
+      expect(typeof ada.id).toBe('number');
+      expect(ada.createdAt).toBeInstanceOf(Date);
+      expect(await repo.getById(ada.id)).toEqual(ada);
+      expect(await repo.getById(999_999)).toBeUndefined();
+      expect(await repo.update(ada.id, { balance: 25, note: 'vip' })).toMatchObject({ id: ada.id, balance: 25, note: 'vip' });
+      expect(await repo.update(999_999, { balance: 1 })).toBeUndefined();
+      expect(await repo.count()).toBe(1);
+      expect(await repo.exists({ owner: 'ada' })).toBe(true);
+      expect(await repo.exists({ owner: 'bob' })).toBe(false);
+      expect(await repo.delete(ada.id)).toBe(true);
+      expect(await repo.delete(ada.id)).toBe(false);
+      expect(await repo.count()).toBe(0);
+    });
+
+    it('upserts on the primary key or another unique field', async () => {
+      const repo = accounts();
+      const first = await repo.upsert({ id: 7, owner: 'cy', balance: 1 });
+      expect(first).toMatchObject({ id: 7, owner: 'cy', balance: 1 });
+      const second = await repo.upsert({ id: 7, owner: 'cy', balance: 2 });
+      expect(second).toMatchObject({ id: 7, balance: 2 });
+      expect(await repo.count()).toBe(1);
+    });
+
+    it('filters by equality and ranges, orders, and caps the limit at 1,000', async () => {
+      const repo = accounts();
+      for (let i = 0; i < 30; i++) await repo.create({ owner: i % 2 === 0 ? 'even' : 'odd', balance: i });
+      const page = await repo.getMany({ where: { owner: 'even', balance: { $gte: 10, $lt: 20 } }, orderBy: { balance: 'desc' } });
+      expect(page.items.map((a) => a.balance)).toEqual([18, 16, 14, 12, 10]);
+      expect((await repo.getMany({ where: { balance: { $in: [1, 2, 3] } } })).items).toHaveLength(3);
+      expect((await repo.getMany({ where: { note: null } })).items).toHaveLength(30);
+      expect((await repo.getMany({ where: { owner: { $ne: 'even' } }, limit: 5 })).items).toHaveLength(5);
+      const offset = await repo.getMany({ orderBy: { balance: 'asc' }, limit: 10, offset: 20 });
+      expect(offset.items.map((a) => a.balance)).toEqual([20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
+    });
+
+    it('never returns more than 1,000 rows, and walks pages with a keyset cursor', async () => {
+      const repo = accounts();
+      await db.transaction(async (tx) => {
+        const r = tx.repository<Account>(AccountEntity);
+        for (let i = 0; i < 1_205; i++) await r.create({ owner: `o${i % 7}`, balance: i % 50 });
+      });
+      const first = await repo.getMany({ limit: 5_000, orderBy: { balance: 'asc' } });
+      expect(first.items).toHaveLength(1_000);
+      const seen = new Set<number>();
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await repo.getMany({ orderBy: { balance: 'asc' }, limit: 100, ...(cursor ? { cursor } : {}) });
+        for (const a of page.items) seen.add(a.id);
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor);
+      expect(seen.size).toBe(1_205);
+      expect(pages).toBe(13);
+      await expect(repo.getMany({ cursor: 'bm90LWEtY3Vyc29y' })).rejects.toBeInstanceOf(InvalidQueryError);
+    });
+
+    it('rejects unknown fields, operators and bad options with InvalidQueryError', async () => {
+      const repo = accounts();
+      await expect(repo.getMany({ where: { nope: 1 } as never })).rejects.toBeInstanceOf(InvalidQueryError);
+      await expect(repo.getMany({ orderBy: { 'balance; DROP TABLE accounts': 'asc' } as never })).rejects.toBeInstanceOf(InvalidQueryError);
+      await expect(repo.getMany({ orderBy: { balance: 'sideways' } as never })).rejects.toBeInstanceOf(InvalidQueryError);
+      await expect(repo.getMany({ where: { balance: { $regex: '.*' } } as never })).rejects.toBeInstanceOf(InvalidQueryError);
+      await expect(repo.getMany({ limit: -1 })).rejects.toBeInstanceOf(InvalidQueryError);
+      await expect(repo.create({ owner: 'x', hacker: true } as never)).rejects.toBeInstanceOf(InvalidQueryError);
+      await expect(repo.update(1, { 'owner = owner; --': 'x' } as never)).rejects.toBeInstanceOf(InvalidQueryError);
+    });
+
+    it('passes an injection corpus through every user-input field and leaves the data unchanged', async () => {
+      const repo = accounts();
+      const keep = await repo.create({ owner: 'keeper', balance: 100 });
+      for (const payload of INJECTION_CORPUS) {
+        const stored = await repo.create({ owner: payload.slice(0, 100), note: payload, balance: 1 });
+        expect(await repo.getById(stored.id)).toMatchObject({ owner: payload.slice(0, 100), note: payload });
+        expect((await repo.getMany({ where: { owner: payload.slice(0, 100) } })).items.map((a) => a.id)).toEqual([stored.id]);
+        expect(await repo.exists({ note: payload })).toBe(true);
+        expect(await repo.count({ owner: { $in: [payload, 'nobody'] } })).toBe(payload.length <= 100 ? 1 : 0);
+        await repo.update(stored.id, { note: `${payload}!` });
+        expect((await repo.getById(stored.id))!.note).toBe(`${payload}!`);
+        await expect(repo.getById(payload)).resolves.toBeUndefined().catch(() => undefined);
+        await repo.delete(stored.id);
+      }
+      expect(await repo.getById(keep.id)).toEqual(keep);
+      expect(await repo.count()).toBe(1);
+    });
+
+    it('updateWithLock reads the row locked, applies the change and commits', async () => {
+      const repo = accounts();
+      const a = await repo.create({ owner: 'lock', balance: 0 });
+      await Promise.all(Array.from({ length: 10 }, () => repo.updateWithLock(a.id, (current) => ({ balance: current.balance + 1 }))));
+      expect((await repo.getById(a.id))!.balance).toBe(10);
+      await expect(repo.updateWithLock(424_242, (c) => c)).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('transactions commit, roll back, and nest through savepoints', async () => {
+      const repo = accounts();
+      await db.transaction(async (tx) => {
+        await tx.repository<Account>(AccountEntity).create({ owner: 'outer', balance: 1 });
+        await expect(
+          tx.transaction(async (inner) => {
+            await inner.repository<Account>(AccountEntity).create({ owner: 'inner-failed', balance: 2 });
+            throw new Error('inner fails');
+          }),
+        ).rejects.toThrow('inner fails');
+        await tx.transaction(async (inner) => {
+          await inner.repository<Account>(AccountEntity).create({ owner: 'inner-ok', balance: 3 });
+        });
+      });
+      expect((await repo.getMany({ orderBy: { balance: 'asc' } })).items.map((a) => a.owner)).toEqual(['outer', 'inner-ok']);
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.repository<Account>(AccountEntity).create({ owner: 'rolled-back', balance: 9 });
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      expect(await repo.exists({ owner: 'rolled-back' })).toBe(false);
+      await db.transaction(async (tx) => void (await tx.query('SELECT 1')), { isolation: 'serializable' });
+    });
+
+    it('reports pool stats and no leaked connections after work', async () => {
+      const repo = accounts();
+      await Promise.all(Array.from({ length: 20 }, (_, i) => repo.create({ owner: `p${i}`, balance: i })));
+      const stats = db.stats();
+      expect(stats.primary.breaker).toBe('closed');
+      expect(stats.primary.pool).toMatchObject({ checkedOut: 0, waiting: 0 });
+      expect(stats.primary.pool.max).toBeGreaterThan(0);
+      expect(db.leaks(0)).toEqual([]);
+      expect((await db.health()).status).toBe('up');
+    });
+
+    it('lock timeouts surface as LockTimeoutError', async () => {
+      const repo = accounts();
+      const a = await repo.create({ owner: 'contended', balance: 0 });
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const holder = repo.updateWithLock(a.id, async () => {
+        locked();
+        await held;
+        return { balance: 1 };
+      });
+      await isLocked;
+      try {
+        await expect(repo.updateWithLock(a.id, () => ({ balance: 2 }), { lockTimeoutMs: 200, nowait: db.dialect === 'postgres' ? false : undefined })).rejects.toBeInstanceOf(LockTimeoutError);
+      } finally {
+        release();
+        await holder;
+      }
+      expect((await repo.getById(a.id))!.balance).toBe(1);
+    });
+  });
+}

@@ -1,0 +1,16 @@
+import { createPgDatabase } from '@core/testing';
+import { postgresDatabase } from '../src/postgres';
+import { repoConformance } from './conformance';
+import { AccountEntity } from './entities';
+
+repoConformance('PostgreSQL (real server)', async () => {
+  const scratch = await createPgDatabase('repo');
+  const db = await postgresDatabase({ url: scratch.url, entities: [AccountEntity], synchronize: true, pool: { max: 5 } });
+  return {
+    db,
+    async dispose() {
+      await db.close();
+      await scratch.drop();
+    },
+  };
+});
