@@ -16,11 +16,12 @@ export interface ReplicaState {
   breaker: 'closed' | 'open' | 'half-open';
 }
 
-// Caught up when everything received has been replayed; otherwise the age of the last replayed commit.
+// Caught up when everything received has been replayed (nothing received yet after a restart counts
+// as caught up with what it has); otherwise the age of the last replayed commit (NULL: unknown).
 const LAG_SQL = `SELECT CASE
   WHEN NOT pg_is_in_recovery() THEN 0
-  WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-  ELSE COALESCE(EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())) * 1000, 0)
+  WHEN COALESCE(pg_last_wal_receive_lsn(), '0/0') <= pg_last_wal_replay_lsn() THEN 0
+  ELSE EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())) * 1000
 END AS lag_ms`;
 
 /**
@@ -59,7 +60,9 @@ export class ReplicaSet {
       this.#replicas.map(async (replica) => {
         try {
           const rows = await replica.run((c) => c.query<{ lag_ms: unknown }>(LAG_SQL), { timeoutMs: 2_000 });
-          this.#lag.set(replica, Number(rows[0]!.lag_ms));
+          // Behind with nothing replayed yet since start: how far is unknown, so it counts as too far.
+          const lag = rows[0]!.lag_ms;
+          this.#lag.set(replica, lag === null ? Number.POSITIVE_INFINITY : Number(lag));
         } catch {
           this.#lag.set(replica, undefined); // unreachable: skipped until it answers again
         }

@@ -18,3 +18,5 @@ export { startSilentServer } from './silent-server';
 export type { SilentServerHandle } from './silent-server';
 export { startRedisCluster } from './redis-cluster';
 export type { RedisClusterHandle } from './redis-cluster';
+export { startPgCluster, startPgReplica } from './pg-cluster';
+export type { PgClusterHandle } from './pg-cluster';

@@ -56,6 +56,9 @@ export class PgSource implements ConnectionSource {
     this.#url = url;
     this.#validateAfterIdleMs = settings.validateAfterIdleMs;
     this.#owned = owned;
+    // An idle connection the server drops (restart, failover) is an 'error' event on the pool: without
+    // a listener it would crash the process. The pool discards that client; the next checkout reconnects.
+    pool.on('error', () => undefined);
   }
 
   async acquire(): Promise<{ connection: SqlConnection; release(broken?: boolean): void }> {
