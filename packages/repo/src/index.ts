@@ -8,3 +8,8 @@ export type { LockOptions, IsolationLevel, Dialect } from './dialect';
 export type { ReplicaOptions, ReplicaState } from './replica-set';
 export type { RoutingOptions } from './routed-executor';
 export type { LeakReport } from './leak-tracker';
+export type { BulkLoadOptions } from './bulk-load';
+export { auditLogEntity, type AuditLog } from './audit/audit-log-entity';
+export { AuditTrail, type AuditEntry, type AuditVerification } from './audit/audit-trail';
+export { metricDataEntity, type MetricData } from './timeseries/metric-data-entity';
+export { TimeSeries, type Aggregation, type Bucket, type TimeSeriesOptions } from './timeseries/time-series';

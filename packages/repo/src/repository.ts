@@ -1,4 +1,5 @@
 import type { DataSource, EntityMetadata } from 'typeorm';
+import { bulkLoad, type BulkLoadOptions } from './bulk-load';
 import type { LockOptions } from './dialect';
 import { InvalidQueryError, NotFoundError } from './errors';
 import type { Executor } from './executor';
@@ -178,6 +179,11 @@ export class Repository<T extends object> {
       },
       { timeoutMs: options.timeoutMs, preamble: dialect.lockPreamble(options), acquireWaitMs: dialect.lockWait(options), retries: 0 },
     );
+  }
+
+  /** Loads many rows at once (COPY on PostgreSQL, multi-row INSERTs in a transaction on SQLite). */
+  async bulkLoad(rows: AsyncIterable<Partial<T>> | Iterable<Partial<T>>, options: BulkLoadOptions = {}): Promise<number> {
+    return bulkLoad<T>(this.#dataSource, this.metadata, this.#executor, rows, options);
   }
 
   /** A repository of the same entity running on another executor (a transaction). */

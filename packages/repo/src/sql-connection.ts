@@ -4,6 +4,8 @@ export interface SqlConnection {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[], name?: string): Promise<R[]>;
   /** Server process id (PostgreSQL), for cancelling; undefined where there is none. */
   readonly pid: number | undefined;
+  /** Streams CSV into `COPY … FROM STDIN` (PostgreSQL); undefined where there is no COPY. */
+  copyFrom?(sql: string, csv: AsyncIterable<string>): Promise<void>;
   /** Makes the server itself stop statements after `ms` (PostgreSQL `statement_timeout`). */
   setStatementTimeout?(ms: number): Promise<void>;
 }

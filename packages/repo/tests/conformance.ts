@@ -1,5 +1,5 @@
 // One conformance suite for every SQL backend: PostgreSQL and SQLite.
-import { InvalidQueryError, LockTimeoutError, NotFoundError, type Database } from '../src';
+import { AuditTrail, InvalidQueryError, LockTimeoutError, NotFoundError, TimeSeries, type Database } from '../src';
 import { AccountEntity, type Account } from './entities';
 
 /** Opens a fresh, empty database with the test entities; `dispose` removes it. */
@@ -187,6 +187,103 @@ export function repoConformance(name: string, factory: DatabaseFactory): void {
         await holder;
       }
       expect((await repo.getById(a.id))!.balance).toBe(1);
+    });
+
+    it('bulk loads 1 M rows with progress, all or nothing', async () => {
+      const repo = accounts();
+      const progress: number[] = [];
+      const rows = (function* () {
+        for (let i = 0; i < 1_000_000; i++) yield { owner: `bulk-${i % 1_000}`, balance: i, note: i % 3 === 0 ? null : `n"${i},` };
+      })();
+      expect(await repo.bulkLoad(rows, { onProgress: (p) => progress.push(p.rows), progressEvery: 100_000 })).toBe(1_000_000);
+      expect(progress.slice(0, 3)).toEqual([100_000, 200_000, 300_000]);
+      expect(progress.at(-1)).toBe(1_000_000);
+      expect(await repo.count()).toBe(1_000_000);
+      expect((await repo.getMany({ where: { balance: 999_998 } })).items[0]).toMatchObject({ owner: 'bulk-998', note: 'n"999998,' });
+      expect((await repo.getMany({ where: { balance: 3 } })).items[0]!.note).toBeNull();
+      // A bad row fails the whole load: nothing of it stays.
+      const bad = (function* () {
+        yield { owner: 'ok', balance: 1 };
+        yield { owner: null as unknown as string, balance: 2 }; // NOT NULL violated
+      })();
+      await expect(repo.bulkLoad(bad)).rejects.toThrow();
+      expect(await repo.count()).toBe(1_000_000);
+      await expect(repo.bulkLoad([{ owner: 'a', nope: 1 } as never])).rejects.toBeInstanceOf(InvalidQueryError);
+    }, 180_000);
+
+    it('the audit chain verifies, and names the first record altered, deleted or reordered with raw SQL', async () => {
+      const audit = new AuditTrail(db, { key: 'k'.repeat(32) });
+      const t0 = new Date('2026-01-01T00:00:00Z');
+      for (let i = 0; i < 8; i++) {
+        await audit.log({ action: i % 2 ? 'update' : 'create', resourceType: 'invoice', resourceId: `inv-${i % 3}`, userId: 'u1', details: { amount: i * 10, nested: { z: 1, a: 2 } }, timestamp: new Date(t0.getTime() + i * 60_000) });
+      }
+      expect(await audit.verify()).toEqual({ ok: true, checked: 8 });
+      const trail = await audit.trail('invoice', 'inv-1', { from: t0, to: new Date(t0.getTime() + 8 * 60_000) });
+      expect(trail.map((r) => r.seq)).toEqual([2, 5, 8]);
+
+      const q = (sql: string) => db.query(sql);
+      const fresh = async () => {
+        await q('DELETE FROM audit_logs');
+        for (let i = 0; i < 8; i++) await audit.log({ action: 'update', resourceType: 'invoice', resourceId: 'inv', details: { i } });
+        expect(await audit.verify()).toEqual({ ok: true, checked: 8 });
+      };
+
+      await q(`UPDATE audit_logs SET details = ${db.dialect === 'postgres' ? `'{"amount": 9999}'::jsonb` : `'{"amount":9999}'`} WHERE seq = 4`);
+      expect(await audit.verify()).toMatchObject({ ok: false, seq: 4, problem: 'altered', checked: 3 });
+
+      await fresh();
+      await q('DELETE FROM audit_logs WHERE seq = 4');
+      expect(await audit.verify()).toMatchObject({ ok: false, seq: 4, problem: 'deleted', checked: 3 });
+
+      await fresh();
+      // Swap records 5 and 6: the sequence number is signed, so each now fails its own signature.
+      await q('UPDATE audit_logs SET seq = -1 WHERE seq = 5');
+      await q('UPDATE audit_logs SET seq = 5 WHERE seq = 6');
+      await q('UPDATE audit_logs SET seq = 6 WHERE seq = -1');
+      const swapped = await audit.verify();
+      expect(swapped).toMatchObject({ ok: false, seq: 5, checked: 4 });
+      expect(['altered', 'reordered']).toContain((swapped as { problem: string }).problem);
+
+      await fresh();
+      // Move a validly signed record behind another one (seq and signatures untouched, chain links broken).
+      await q('DELETE FROM audit_logs WHERE seq = 5');
+      await q('UPDATE audit_logs SET seq = 5 WHERE seq = 6');
+      const relinked = await audit.verify();
+      expect(relinked).toMatchObject({ ok: false, seq: 5 });
+    });
+
+    it('time-series buckets: batched writes, flush on close, avg/min/max/sum/count per bucket', async () => {
+      const series = new TimeSeries(db, { maxBatch: 50, flushIntervalMs: 60_000 });
+      const t0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+      const samples: Array<[number, number]> = [];
+      for (let i = 0; i < 130; i++) {
+        const at = t0 + i * 7_000 + 123; // every 7 s, off the minute grid
+        const value = (i % 13) * 1.5;
+        samples.push([at, value]);
+        await series.write('cpu', value, { host: 'a' }, new Date(at));
+        await series.write('mem', 1, undefined, new Date(at));
+      }
+      expect(series.pending).toBeLessThan(50);
+      await series.close(); // flushes the rest
+      const from = new Date(t0);
+      const to = new Date(t0 + 15 * 60_000);
+      for (const aggregation of ['avg', 'min', 'max', 'sum', 'count'] as const) {
+        const got = await series.series('cpu', from, to, 60_000, aggregation);
+        const expected = new Map<number, number[]>();
+        for (const [at, value] of samples) {
+          if (at >= to.getTime()) continue;
+          const start = Math.floor(at / 60_000) * 60_000;
+          expected.set(start, [...(expected.get(start) ?? []), value]);
+        }
+        const want = [...expected.entries()].sort((a, b) => a[0] - b[0]).map(([start, values]) => ({
+          start: new Date(start),
+          value: aggregation === 'avg' ? values.reduce((a, b) => a + b, 0) / values.length : aggregation === 'min' ? Math.min(...values) : aggregation === 'max' ? Math.max(...values) : aggregation === 'sum' ? values.reduce((a, b) => a + b, 0) : values.length,
+        }));
+        expect(got.map((b) => b.start.toISOString())).toEqual(want.map((b) => b.start.toISOString()));
+        got.forEach((b, i) => expect(b.value).toBeCloseTo(want[i]!.value, 9));
+      }
+      expect(await series.series('cpu', from, new Date(t0 + 60_000), 60_000, 'count')).toEqual([{ start: new Date(t0), value: 9 }]);
+      await expect(series.series('cpu', from, to, 60_000, 'median' as never)).rejects.toBeInstanceOf(InvalidQueryError);
     });
   });
 }

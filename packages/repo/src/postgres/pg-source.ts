@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { ConnectionSource, SqlConnection } from '../sql-connection';
 
 /** Pool settings (defaults from the seed: 20 connections, 30 s acquire, recycle after an hour). */
@@ -84,6 +87,9 @@ export class PgSource implements ConnectionSource {
       async query<R>(sql: string, params: unknown[] = [], name?: string): Promise<R[]> {
         const result = await held.query(name ? { name, text: sql, values: params } : { text: sql, values: params });
         return result.rows as R[];
+      },
+      async copyFrom(sql: string, csv: AsyncIterable<string>) {
+        await pipeline(Readable.from(csv), held.query(copyFrom(sql)));
       },
       async setStatementTimeout(ms: number) {
         if (tracked.timeoutMs === ms) return;
