@@ -93,8 +93,9 @@ export class Endpoint {
   /** Runs `fn` on a checked-out connection under the breaker, bulkhead and deadline. */
   async run<T>(fn: (connection: SqlConnection) => Promise<T>, options: CallOptions = {}): Promise<T> {
     const policy = options.idempotent ? this.#read : this.#write;
+    const origin = LeakTracker.callSite();
     try {
-      return await policy.execute(() => this.#withConnection(fn, options.timeoutMs ?? this.#timeoutMs, options.acquireWaitMs));
+      return await policy.execute(() => this.#withConnection(fn, options.timeoutMs ?? this.#timeoutMs, options.acquireWaitMs, origin));
     } catch (error) {
       throw this.#translate(error);
     }
@@ -114,9 +115,9 @@ export class Endpoint {
     await this.#source.close();
   }
 
-  async #withConnection<T>(fn: (connection: SqlConnection) => Promise<T>, timeoutMs: number, acquireWaitMs: number | undefined): Promise<T> {
+  async #withConnection<T>(fn: (connection: SqlConnection) => Promise<T>, timeoutMs: number, acquireWaitMs: number | undefined, origin: Error): Promise<T> {
     const { connection, release } = await this.#source.acquire(acquireWaitMs);
-    const ticket = this.leaks.checkout();
+    const ticket = this.leaks.checkout(origin);
     let broken = false;
     try {
       await connection.setStatementTimeout?.(timeoutMs);

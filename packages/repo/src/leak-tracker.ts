@@ -16,15 +16,23 @@ interface Checkout {
  * reported with the stack that took it (TypeORM's QueryRunner leaks, #4866 / #8790, go unnoticed).
  */
 export class LeakTracker {
+  /** The call site of a call, captured synchronously where it enters (so it names the caller). */
+  static callSite(): Error {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 20;
+    const origin = new Error('connection checked out here');
+    Error.stackTraceLimit = limit;
+    return origin;
+  }
+
   readonly #open = new Map<number, Checkout>();
   #next = 0;
 
   constructor(readonly endpoint: string) {}
 
-  /** Records a checkout; returns its ticket for `release`. */
-  checkout(): number {
+  /** Records a checkout (taken for the call that `origin` was created in); returns its ticket. */
+  checkout(origin: Error): number {
     const ticket = this.#next++;
-    const origin = new Error('connection checked out here');
     this.#open.set(ticket, { since: Date.now(), origin });
     return ticket;
   }
