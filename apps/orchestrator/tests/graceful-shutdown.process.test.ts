@@ -37,6 +37,7 @@ describe('core serve as a real process', () => {
       const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { components: unknown[] };
       expect(ready.components).toEqual([
         { name: 'migrations', status: 'up', latencyMs: expect.any(Number) },
+        { name: 'database', status: 'up', latencyMs: expect.any(Number), detail: expect.stringMatching(/^primary: pool \d+\/1 in use .* breaker closed$/) },
         { name: 'cache', status: 'up', latencyMs: expect.any(Number) },
         { name: 'vectors', status: 'up', latencyMs: expect.any(Number) },
       ]);
