@@ -13,7 +13,7 @@ import {
 } from 'cockatiel';
 import type { Dialect } from './dialect';
 import { BulkheadFullError, CircuitOpenError, DatabaseUnavailableError, LockTimeoutError, QueryTimeoutError } from './errors';
-import { LeakTracker } from './leak-tracker';
+import { LeakTracker, type Origin } from './leak-tracker';
 import type { ConnectionSource, SqlConnection } from './sql-connection';
 
 /** Resilience settings of one endpoint (the primary, or one replica). */
@@ -46,6 +46,8 @@ export interface CallOptions {
   idempotent?: boolean;
   /** Longest wait for a connection, where waiting for it is waiting for a lock (SQLite). */
   acquireWaitMs?: number;
+  /** Name of a single generated statement; without it the caller's stack is captured for leak reports. */
+  statement?: string;
 }
 
 const STATES = ['closed', 'open', 'half-open', 'open'] as const;
@@ -93,7 +95,7 @@ export class Endpoint {
   /** Runs `fn` on a checked-out connection under the breaker, bulkhead and deadline. */
   async run<T>(fn: (connection: SqlConnection) => Promise<T>, options: CallOptions = {}): Promise<T> {
     const policy = options.idempotent ? this.#read : this.#write;
-    const origin = LeakTracker.callSite();
+    const origin = options.statement ?? LeakTracker.callSite();
     try {
       return await policy.execute(() => this.#withConnection(fn, options.timeoutMs ?? this.#timeoutMs, options.acquireWaitMs, origin));
     } catch (error) {
@@ -115,7 +117,7 @@ export class Endpoint {
     await this.#source.close();
   }
 
-  async #withConnection<T>(fn: (connection: SqlConnection) => Promise<T>, timeoutMs: number, acquireWaitMs: number | undefined, origin: Error): Promise<T> {
+  async #withConnection<T>(fn: (connection: SqlConnection) => Promise<T>, timeoutMs: number, acquireWaitMs: number | undefined, origin: Origin): Promise<T> {
     const { connection, release } = await this.#source.acquire(acquireWaitMs);
     const ticket = this.leaks.checkout(origin);
     let broken = false;

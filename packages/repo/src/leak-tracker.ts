@@ -5,15 +5,22 @@ export interface LeakReport {
   stack: string;
 }
 
+/** Where a connection was taken: a captured call stack, or the name of a single statement. */
+export type Origin = Error | string;
+
 interface Checkout {
   since: number;
-  /** Captured at checkout; V8 formats the stack only if a report reads it. */
-  origin: Error;
+  /** An Error captured at the call (V8 formats its stack only if a report reads it), or a label. */
+  origin: Origin;
 }
 
 /**
- * Records every checkout with its time and call site, so a connection held past the threshold can be
+ * Records every checkout with its time and origin, so a connection held past the threshold can be
  * reported with the stack that took it (TypeORM's QueryRunner leaks, #4866 / #8790, go unnoticed).
+ * Calls that run caller code while holding the connection (transactions, `updateWithLock`, bulk
+ * loads, raw queries) capture the full stack; a single generated statement is released in `finally`
+ * right after it answers, so it carries its name instead: capturing a stack costs more than the
+ * rest of a `getById`.
  */
 export class LeakTracker {
   /** The call site of a call, captured synchronously where it enters (so it names the caller). */
@@ -31,7 +38,7 @@ export class LeakTracker {
   constructor(readonly endpoint: string) {}
 
   /** Records a checkout (taken for the call that `origin` was created in); returns its ticket. */
-  checkout(origin: Error): number {
+  checkout(origin: Origin): number {
     const ticket = this.#next++;
     this.#open.set(ticket, { since: Date.now(), origin });
     return ticket;
@@ -51,7 +58,8 @@ export class LeakTracker {
     const out: LeakReport[] = [];
     for (const c of this.#open.values()) {
       const heldMs = now - c.since;
-      if (heldMs >= thresholdMs) out.push({ endpoint: this.endpoint, heldMs, stack: c.origin.stack ?? '' });
+      const stack = typeof c.origin === 'string' ? `${c.origin} (a single statement)` : (c.origin.stack ?? '');
+      if (heldMs >= thresholdMs) out.push({ endpoint: this.endpoint, heldMs, stack });
     }
     return out.sort((a, b) => b.heldMs - a.heldMs);
   }

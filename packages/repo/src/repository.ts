@@ -70,7 +70,7 @@ export class Repository<T extends object> {
       names.length === 0
         ? `INSERT INTO ${this.#table} DEFAULT VALUES RETURNING ${this.#columns}`
         : `INSERT INTO ${this.#table} (${names.join(', ')}) VALUES (${placeholders.join(', ')}) RETURNING ${this.#columns}`;
-    const rows = await this.#executor.write((c) => c.query<Row>(sql, params), options);
+    const rows = await this.#executor.write((c) => c.query<Row>(sql, params), { ...options, statement: this.#label('create') });
     return this.#hydrate(rows[0]!);
   }
 
@@ -78,7 +78,7 @@ export class Repository<T extends object> {
   async getById(id: unknown, options: CallTimeout = {}): Promise<T | undefined> {
     const params = [this.#persist(id, this.#pk)];
     const name = `core_get_${this.metadata.tableName}`.slice(0, 63);
-    const rows = await this.#executor.read((c) => c.query<Row>(this.#getById, params, name), { ...options, idempotent: true });
+    const rows = await this.#executor.read((c) => c.query<Row>(this.#getById, params, name), { ...options, idempotent: true, statement: this.#label('getById') });
     return rows.length === 0 ? undefined : this.#hydrate(rows[0]!);
   }
 
@@ -104,7 +104,7 @@ export class Repository<T extends object> {
     }
     const orderSql = ` ORDER BY ${order.map((o) => `${q(o.column.databaseName)} ${o.descending ? 'DESC' : 'ASC'}`).join(', ')}`;
     const sql = `SELECT ${this.#columns} FROM ${this.#table}${where}${orderSql} LIMIT ${capped}${offset > 0 ? ` OFFSET ${offset}` : ''}`;
-    const rows = await this.#executor.read((c) => c.query<Row>(sql, params), { timeoutMs: options.timeoutMs, idempotent: true });
+    const rows = await this.#executor.read((c) => c.query<Row>(sql, params), { timeoutMs: options.timeoutMs, idempotent: true, statement: this.#label('getMany') });
     const items = rows.map((r) => this.#hydrate(r));
     const last = rows.at(-1);
     const nextCursor = rows.length === capped && last ? encodeCursor(order.map((o) => last[o.column.databaseName])) : undefined;
@@ -113,7 +113,7 @@ export class Repository<T extends object> {
 
   /** Applies a partial update; returns the updated row, or undefined when there is none. */
   async update(id: unknown, patch: Partial<T>, options: CallTimeout = {}): Promise<T | undefined> {
-    const rows = await this.#executor.write((c) => this.#updateOn(c, id, patch), options);
+    const rows = await this.#executor.write((c) => this.#updateOn(c, id, patch), { ...options, statement: this.#label('update') });
     return rows.length === 0 ? undefined : this.#hydrate(rows[0]!);
   }
 
@@ -122,7 +122,7 @@ export class Repository<T extends object> {
     const q = this.#executor.dialect.quote;
     const params: unknown[] = [];
     const sql = `DELETE FROM ${this.#table} WHERE ${q(this.#pk.databaseName)} = ${this.#param(params, id, this.#pk)} RETURNING ${q(this.#pk.databaseName)}`;
-    const rows = await this.#executor.write((c) => c.query(sql, params), options);
+    const rows = await this.#executor.write((c) => c.query(sql, params), { ...options, statement: this.#label('delete') });
     return rows.length > 0;
   }
 
@@ -130,7 +130,7 @@ export class Repository<T extends object> {
   async count(where?: Where<T>, options: CallTimeout = {}): Promise<number> {
     const params: unknown[] = [];
     const clause = whereClause(this.metadata, where as Record<string, unknown> | undefined, this.#executor.dialect.quote, (v, c) => this.#param(params, v, c));
-    const rows = await this.#executor.read((c) => c.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${this.#table}${clause}`, params), { ...options, idempotent: true });
+    const rows = await this.#executor.read((c) => c.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${this.#table}${clause}`, params), { ...options, idempotent: true, statement: this.#label('count') });
     return Number(rows[0]!.n);
   }
 
@@ -138,7 +138,7 @@ export class Repository<T extends object> {
   async exists(where: Where<T>, options: CallTimeout = {}): Promise<boolean> {
     const params: unknown[] = [];
     const clause = whereClause(this.metadata, where as Record<string, unknown>, this.#executor.dialect.quote, (v, c) => this.#param(params, v, c));
-    const rows = await this.#executor.read((c) => c.query(`SELECT 1 AS hit FROM ${this.#table}${clause} LIMIT 1`, params), { ...options, idempotent: true });
+    const rows = await this.#executor.read((c) => c.query(`SELECT 1 AS hit FROM ${this.#table}${clause} LIMIT 1`, params), { ...options, idempotent: true, statement: this.#label('exists') });
     return rows.length > 0;
   }
 
@@ -152,7 +152,7 @@ export class Repository<T extends object> {
     const updates = names.filter((n) => !conflict.includes(n)).map((n) => `${n} = EXCLUDED.${n}`);
     const action = updates.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${updates.join(', ')}`;
     const sql = `INSERT INTO ${this.#table} (${names.join(', ')}) VALUES (${placeholders.join(', ')}) ON CONFLICT (${conflict.join(', ')}) ${action} RETURNING ${this.#columns}`;
-    const rows = await this.#executor.write((c) => c.query<Row>(sql, params), options);
+    const rows = await this.#executor.write((c) => c.query<Row>(sql, params), { ...options, statement: this.#label('upsert') });
     if (rows.length > 0) return this.#hydrate(rows[0]!);
     const id = (data as Record<string, unknown>)[this.#pk.propertyName];
     return (await this.getById(id))!;
@@ -212,6 +212,10 @@ export class Repository<T extends object> {
       values.push({ value, column });
     }
     return { names, values };
+  }
+
+  #label(operation: string): string {
+    return `${this.metadata.name}.${operation}`;
   }
 
   #persist(value: unknown, column: ColumnMetadata): unknown {

@@ -1,0 +1,153 @@
+// Benchmarks of @core/repo against raw node-postgres and plain TypeORM, in one run, on the real server.
+// Run: `npm run bench -w @core/repo` (PG_URL; BENCH_ROWS=1000000 for the bulk load).
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { faster, report, round, same, throughput, type Result } from '@core/bench';
+import { createPgDatabase } from '@core/testing';
+import { metricDataEntity, TimeSeries, type MetricData } from '../src';
+import { postgresDatabase } from '../src/postgres';
+import { AccountEntity, type Account } from '../tests/entities';
+
+const ROWS = Number(process.env.BENCH_ROWS || 1_000_000);
+const CONCURRENCY = 32;
+const results: Result[] = [];
+
+/** ops/s and P95 latency of `op` run by `concurrency` callers for `ms`. */
+async function load(op: () => Promise<unknown>, concurrency: number, ms: number): Promise<{ opsPerSec: number; p95: number }> {
+  const latencies: number[] = [];
+  const end = performance.now() + ms;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        await op();
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { opsPerSec: latencies.length / ((performance.now() - start) / 1000), p95: latencies[Math.floor(latencies.length * 0.95)]! };
+}
+
+function* rows(count: number, offset = 0): Generator<Partial<Account>> {
+  for (let i = 0; i < count; i++) yield { owner: `bulk-${(offset + i) % 1_000}`, balance: offset + i, note: null };
+}
+
+async function main(): Promise<void> {
+  const scratch = await createPgDatabase('repo_bench');
+  const db = await postgresDatabase({ url: scratch.url, entities: [AccountEntity, metricDataEntity('postgres')], synchronize: true, pool: { max: 20 } });
+  const rawPool = new pg.Pool({ connectionString: scratch.url, max: 20 });
+  try {
+    const accounts = db.repository<Account>(AccountEntity);
+    const typeorm = db.dataSource.getRepository<Account>(AccountEntity);
+    await accounts.bulkLoad(rows(10_000));
+    const ids = (await rawPool.query<{ id: number }>('SELECT id FROM accounts ORDER BY id')).rows.map((r) => r.id);
+    let n = 0;
+    const nextId = () => ids[n++ % ids.length]!;
+    const getSql = 'SELECT id, owner, balance, note, created_at FROM accounts WHERE id = $1';
+    same('getById', (await accounts.getById(ids[5]))!.owner, (await rawPool.query({ name: 'get', text: getSql, values: [ids[5]] })).rows[0].owner);
+    same('findOneBy', (await typeorm.findOneBy({ id: ids[5] }))!.owner, (await accounts.getById(ids[5]))!.owner);
+
+    // --- getById, 32 concurrent callers -----------------------------------------------------
+    const r = await throughput(
+      {
+        ours: () => Promise.all(Array.from({ length: CONCURRENCY }, () => accounts.getById(nextId()))),
+        raw: () => Promise.all(Array.from({ length: CONCURRENCY }, () => rawPool.query({ name: 'get', text: getSql, values: [nextId()] }))),
+        typeorm: () => Promise.all(Array.from({ length: CONCURRENCY }, () => typeorm.findOneBy({ id: nextId() }))),
+      },
+      CONCURRENCY,
+      5,
+      1_000,
+    );
+    results.push(faster(`getById, ${CONCURRENCY} concurrent callers`, r.ours!, 'raw pg Pool, prepared statement', r.raw!, 0.8));
+    results.push(faster(`getById, ${CONCURRENCY} concurrent callers`, r.ours!, 'TypeORM findOneBy', r.typeorm!, 1.0));
+
+    // --- bulk load -----------------------------------------------------------------------------
+    await db.query('TRUNCATE accounts');
+    let t = performance.now();
+    await accounts.bulkLoad(rows(ROWS));
+    const oursRate = ROWS / ((performance.now() - t) / 1000);
+    await db.query('TRUNCATE accounts');
+    const client = await rawPool.connect();
+    try {
+      t = performance.now();
+      const csv = Readable.from(
+        (function* () {
+          let chunk: string[] = [];
+          for (const row of rows(ROWS)) {
+            chunk.push(`"${row.owner}","${row.balance}",`);
+            if (chunk.length === 1_000) {
+              yield `${chunk.join('\n')}\n`;
+              chunk = [];
+            }
+          }
+          if (chunk.length > 0) yield `${chunk.join('\n')}\n`;
+        })(),
+      );
+      await pipeline(csv, client.query(copyFrom('COPY accounts (owner, balance, note) FROM STDIN WITH (FORMAT csv)')));
+    } finally {
+      client.release();
+    }
+    const rawRate = ROWS / ((performance.now() - t) / 1000);
+    await db.query('TRUNCATE accounts');
+    t = performance.now();
+    let batch: Array<Partial<Account>> = [];
+    for (const row of rows(ROWS)) {
+      batch.push(row);
+      if (batch.length === 1_000) {
+        await typeorm.insert(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await typeorm.insert(batch);
+    const typeormRate = ROWS / ((performance.now() - t) / 1000);
+    results.push(faster(`bulk load of ${ROWS.toLocaleString('en-US')} rows (rows/s)`, oursRate, 'TypeORM insert(), chunks of 1,000', typeormRate, 5, 'rows/s'));
+    results.push(faster(`bulk load of ${ROWS.toLocaleString('en-US')} rows (rows/s)`, oursRate, 'raw COPY (pg-copy-streams)', rawRate, 0.85, 'rows/s'));
+
+    // --- the seed's baseline (002, section 9), measured on ours -----------------------------
+    await db.query('TRUNCATE accounts');
+    await accounts.bulkLoad(rows(10_000));
+    const liveIds = (await rawPool.query<{ id: number }>('SELECT id FROM accounts')).rows.map((x) => x.id);
+    let k = 0;
+    const selects = await load(() => accounts.getById(liveIds[k++ % liveIds.length]), CONCURRENCY, 3_000);
+    const inserts = await load(() => accounts.create({ owner: 'seed', balance: 1 }), CONCURRENCY, 3_000);
+    const series = new TimeSeries(db, { maxBatch: 1_000, flushIntervalMs: 1_000 });
+    const tsStart = Date.now();
+    let tsCount = 0;
+    const tsLoad = await load(async () => {
+      await series.write('cpu', tsCount % 100, { host: `h${tsCount % 10}` }, new Date(tsStart - (tsCount++ % 86_400) * 1_000));
+    }, CONCURRENCY, 3_000);
+    await series.flush();
+    const metrics = db.repository<MetricData>('MetricData');
+    const stored = await metrics.count();
+    const aggregations = await load(() => series.series('cpu', new Date(tsStart - 86_400_000), new Date(tsStart + 1), 300_000, 'avg'), 4, 3_000);
+    await series.close();
+    const seed = [
+      ['select (getById)', selects, 2_500, 45.2],
+      ['insert (create)', inserts, 1_200, 89.1],
+      [`time-series insert (buffered, ${stored.toLocaleString('en-US')} stored)`, tsLoad, 3_500, 25.3],
+      ['aggregation (24 h of samples, 5 min buckets, avg)', aggregations, 120, 340],
+    ] as const;
+    for (const [name, measured, seedOps, seedP95] of seed) {
+      results.push(faster(`seed baseline: ${name} (ops/s)`, measured.opsPerSec, 'seed 002 §9 throughput', seedOps, undefined, 'ops/s'));
+      results.push({ case: `seed baseline: ${name} (P95 ms)`, unit: 'ms', ours: round(measured.p95, 2), peer: 'seed 002 §9 P95', peerValue: seedP95, ratio: round(seedP95 / measured.p95, 2) });
+    }
+  } finally {
+    await rawPool.end();
+    await db.close();
+    await scratch.drop();
+  }
+  report(results, fileURLToPath(new URL('results.json', import.meta.url)));
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
