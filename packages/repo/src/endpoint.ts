@@ -11,6 +11,7 @@ import {
   type CircuitBreakerPolicy,
   type IPolicy,
 } from 'cockatiel';
+import { DeadlineClock } from './deadline-clock';
 import type { Dialect } from './dialect';
 import { BulkheadFullError, CircuitOpenError, DatabaseUnavailableError, LockTimeoutError, QueryTimeoutError } from './errors';
 import { LeakTracker, type Origin } from './leak-tracker';
@@ -51,6 +52,9 @@ export interface CallOptions {
 }
 
 const STATES = ['closed', 'open', 'half-open', 'open'] as const;
+
+/** Client-side deadlines of every endpoint share one coarse timer. */
+const clock = new DeadlineClock();
 
 /**
  * One database endpoint: its connections, a cockatiel circuit breaker (counting connection-level
@@ -139,21 +143,15 @@ export class Endpoint {
    * connection goes back to the pool idle; without a pid to cancel, the connection is discarded.
    */
   async #deadline<T>(connection: SqlConnection, work: Promise<T>, timeoutMs: number, discard: () => void): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), timeoutMs)));
-    try {
-      const first = await Promise.race([work, expired]);
-      if (first !== 'expired') return first as T;
-      if (connection.pid !== undefined) {
-        await this.#source.cancel(connection.pid).catch(() => discard());
-        await work.catch(() => undefined);
-      } else {
-        discard();
-      }
-      throw new QueryTimeoutError(`query on ${this.name} exceeded its ${timeoutMs} ms deadline and was cancelled`);
-    } finally {
-      clearTimeout(timer);
+    const first = await clock.race(work, timeoutMs);
+    if (first !== 'expired') return first.value;
+    if (connection.pid !== undefined) {
+      await this.#source.cancel(connection.pid).catch(() => discard());
+      await work.catch(() => undefined);
+    } else {
+      discard();
     }
+    throw new QueryTimeoutError(`query on ${this.name} exceeded its ${timeoutMs} ms deadline and was cancelled`);
   }
 
   #translate(error: unknown): Error {

@@ -38,8 +38,29 @@ export function pgPoolConfig(url: string, settings: Required<PgPoolOptions>): pg
 }
 
 interface Tracked {
-  timeoutMs: number | undefined;
   lastUsed: number;
+  /** The connection object for this client, made once. */
+  connection: SqlConnection;
+}
+
+/** The `SqlConnection` of one pooled client (its session statement_timeout remembered). */
+function wrap(client: pg.PoolClient): SqlConnection {
+  let timeoutMs: number | undefined;
+  return {
+    pid: (client as unknown as { processID?: number }).processID,
+    async query<R>(sql: string, params: unknown[] = [], name?: string): Promise<R[]> {
+      const result = await client.query(name ? { name, text: sql, values: params } : { text: sql, values: params });
+      return result.rows as R[];
+    },
+    async copyFrom(sql: string, csv: AsyncIterable<string>) {
+      await pipeline(Readable.from(csv), client.query(copyFrom(sql)));
+    },
+    async setStatementTimeout(ms: number) {
+      if (timeoutMs === ms) return;
+      await client.query(`SET statement_timeout = ${Math.max(1, Math.round(ms))}`);
+      timeoutMs = ms;
+    },
+  };
 }
 
 /**
@@ -73,32 +94,17 @@ export class PgSource implements ConnectionSource {
       } catch {
         client.release(true);
         client = await this.#pool.connect();
-        state = undefined;
+        state = this.#state.get(client);
       }
     }
     if (!state) {
-      state = { timeoutMs: undefined, lastUsed: Date.now() };
+      state = { lastUsed: Date.now(), connection: wrap(client) };
       this.#state.set(client, state);
     }
     const tracked = state;
     const held = client;
-    const connection: SqlConnection = {
-      pid: (held as unknown as { processID?: number }).processID,
-      async query<R>(sql: string, params: unknown[] = [], name?: string): Promise<R[]> {
-        const result = await held.query(name ? { name, text: sql, values: params } : { text: sql, values: params });
-        return result.rows as R[];
-      },
-      async copyFrom(sql: string, csv: AsyncIterable<string>) {
-        await pipeline(Readable.from(csv), held.query(copyFrom(sql)));
-      },
-      async setStatementTimeout(ms: number) {
-        if (tracked.timeoutMs === ms) return;
-        await held.query(`SET statement_timeout = ${Math.max(1, Math.round(ms))}`);
-        tracked.timeoutMs = ms;
-      },
-    };
     return {
-      connection,
+      connection: tracked.connection,
       release: (broken = false) => {
         tracked.lastUsed = Date.now();
         held.release(broken);
