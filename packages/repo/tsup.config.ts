@@ -5,5 +5,6 @@ export default coreTsup({
     index: 'src/index.ts',
     'postgres/index': 'src/postgres/index.ts',
     'sqlite/index': 'src/sqlite/index.ts',
+    'mongodb/index': 'src/mongodb/index.ts',
   },
 });
