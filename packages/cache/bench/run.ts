@@ -9,7 +9,7 @@ import { createClient } from 'redis';
 import { Cache, MemoryTier } from '../src';
 import { redisTier } from '../src/redis';
 import { fileURLToPath } from 'node:url';
-import { faster, report, same, smaller, throughput, type Result } from '@core/bench';
+import { faster, report, same, smaller, throughput, runMain, type Result } from '@core/bench';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const KEYS = Array.from({ length: 1_000 }, (_, i) => `key:${i}`);
@@ -173,10 +173,4 @@ async function main(): Promise<void> {
   else console.table(results);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

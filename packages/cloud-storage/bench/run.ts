@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { faster, median, report, type Result } from '@core/bench';
+import { faster, median, report, runMain, type Result } from '@core/bench';
 import { startS3rver } from '@core/testing';
 import { LocalProvider } from '../src/local';
 import { S3Provider, partSizeFor } from '../src/s3';
@@ -122,10 +122,4 @@ async function main(): Promise<void> {
   else report(results, fileURLToPath(new URL('results.json', import.meta.url)));
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

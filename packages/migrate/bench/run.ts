@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Umzug, type UmzugStorage } from 'umzug';
-import { faster, median, report, smaller, type Result } from '@core/bench';
+import { faster, median, report, smaller, runMain, type Result } from '@core/bench';
 import { Migrator, loadMigrations } from '../src';
 import { PostgresDriver } from '../src/postgres';
 
@@ -130,10 +130,4 @@ async function main(): Promise<void> {
   report(results, fileURLToPath(new URL('results.json', import.meta.url)));
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

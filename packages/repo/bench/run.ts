@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { faster, report, round, same, throughput, type Result } from '@core/bench';
+import { faster, report, round, same, throughput, runMain, type Result } from '@core/bench';
 import { createPgDatabase } from '@core/testing';
 import { metricDataEntity, TimeSeries, type MetricData } from '../src';
 import { postgresDatabase } from '../src/postgres';
@@ -144,10 +144,4 @@ async function main(): Promise<void> {
   report(results, fileURLToPath(new URL('results.json', import.meta.url)));
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -1,5 +1,6 @@
 import type { DataSource, EntityMetadata } from 'typeorm';
 import { bulkLoad, type BulkLoadOptions } from './bulk-load';
+import { decodeCursor, encodeCursor } from './cursor';
 import type { LockOptions } from './dialect';
 import { InvalidQueryError, NotFoundError } from './errors';
 import type { Executor } from './executor';
@@ -238,18 +239,4 @@ export class Repository<T extends object> {
     }
     return entity as T;
   }
-}
-
-function encodeCursor(values: unknown[]): string {
-  return Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v)))).toString('base64url');
-}
-
-function decodeCursor(cursor: string, length: number): unknown[] {
-  try {
-    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(values) && values.length === length) return values;
-  } catch {
-    // fall through
-  }
-  throw new InvalidQueryError('cursor is not one this query produced (wrong orderBy, or tampered)');
 }

@@ -1,32 +1,13 @@
 import { ObjectId, type Collection, type Document } from 'mongodb';
-import { DataSource, EntitySchema } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { InvalidQueryError, LockTimeoutError } from '../src';
 import { MongoEndpoint } from '../src/mongodb/mongo-endpoint';
 import { MongoRepository } from '../src/mongodb/mongo-repository';
+import { DocEntity, type Doc } from './mongo-entities';
 
 // A RECORDING MOCK of a MongoDB collection: no MongoDB server can run on this machine (the real-server
 // suite, tests/mongodb.test.ts, runs when MONGODB_URL is set). This only checks what the repository
 // sends to the driver — field mapping, ObjectIds, operators, cursors, maxTimeMS — and what it refuses.
-
-interface Doc {
-  id: string;
-  owner: string;
-  balance: number;
-  note: string | null;
-  createdAt: Date;
-}
-
-const DocEntity = new EntitySchema<Doc>({
-  name: 'Doc',
-  tableName: 'docs',
-  columns: {
-    id: { type: String, objectId: true, primary: true },
-    owner: { type: String },
-    balance: { type: Number, default: 0 },
-    note: { type: String, nullable: true },
-    createdAt: { name: 'created_at', type: Date, createDate: true },
-  },
-});
 
 function recordingCollection(answers: Partial<Record<string, unknown[]>> = {}) {
   const calls: Array<{ method: string; args: unknown[] }> = [];

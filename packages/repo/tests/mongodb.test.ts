@@ -1,27 +1,7 @@
-import { EntitySchema } from 'typeorm';
 import { describeWithEnv, testEnv, uniqueName } from '@core/testing';
 import { InvalidQueryError, LockTimeoutError, NotFoundError } from '../src';
 import { mongoDatabase, type MongoDatabase } from '../src/mongodb';
-
-interface Doc {
-  id: string;
-  owner: string;
-  balance: number;
-  note: string | null;
-  createdAt: Date;
-}
-
-const DocEntity = new EntitySchema<Doc>({
-  name: 'Doc',
-  tableName: 'docs',
-  columns: {
-    id: { type: String, objectId: true, primary: true },
-    owner: { type: String },
-    balance: { type: Number, default: 0 },
-    note: { type: String, nullable: true },
-    createdAt: { type: Date, createDate: true },
-  },
-});
+import { DocEntity, type Doc } from './mongo-entities';
 
 // MongoDB cannot run on the CI machine: this suite runs when MONGODB_URL is set and is reported as
 // skipped, by name, otherwise.

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import * as lancedb from '@lancedb/lancedb';
 import hnswlib from 'hnswlib-node';
 import { Index as UsearchIndex, MetricKind, ScalarKind } from 'usearch';
-import { faster, median, report, round, smaller, type Result } from '@core/bench';
+import { faster, median, report, round, smaller, runMain, type Result } from '@core/bench';
 import { EmbeddedVectorStore } from '../src/embedded';
 import { clustered, groundTruth, recall } from './data';
 
@@ -175,10 +175,4 @@ async function main(): Promise<void> {
   report(results, fileURLToPath(new URL('results.json', import.meta.url)));
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

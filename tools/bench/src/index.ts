@@ -87,3 +87,14 @@ export function same(label: string, ours: unknown, peer: unknown): void {
     throw new Error(`correctness check failed for ${label}: ours=${JSON.stringify(ours)} peer=${JSON.stringify(peer)}`);
   }
 }
+
+/** Runs a bench's `main`, then exits: 0 when it finished, 1 (after printing the error) when it threw. */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -3,6 +3,7 @@ import type { EntityMetadata } from 'typeorm';
 import type { BulkLoadOptions } from '../bulk-load';
 import type { LockOptions } from '../dialect';
 import { InvalidQueryError, LockTimeoutError, NotFoundError } from '../errors';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { columnFor, orderColumns, type ColumnMetadata, type Where } from '../query-guard';
 import { MAX_LIMIT, type CallTimeout, type GetManyOptions, type Page } from '../repository';
 import type { MongoEndpoint } from './mongo-endpoint';
@@ -69,7 +70,7 @@ export class MongoRepository<T extends object> {
       { timeoutMs: options.timeoutMs, idempotent: true },
     );
     const last = docs.at(-1);
-    const nextCursor = docs.length === capped && last ? encodeCursor(order.map((o) => last[o.column.databaseName])) : undefined;
+    const nextCursor = docs.length === capped && last ? encodeCursor(order.map((o) => last[o.column.databaseName]), cursorJson) : undefined;
     return { items: docs.map((d) => this.#hydrate(d)), nextCursor };
   }
 
@@ -227,16 +228,7 @@ export class MongoRepository<T extends object> {
   }
 }
 
-function encodeCursor(values: unknown[]): string {
-  return Buffer.from(JSON.stringify(values.map((v) => (v instanceof ObjectId ? v.toHexString() : v instanceof Date ? { date: v.toISOString() } : v)))).toString('base64url');
-}
-
-function decodeCursor(cursor: string, length: number): unknown[] {
-  try {
-    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(values) && values.length === length) return values;
-  } catch {
-    // fall through
-  }
-  throw new InvalidQueryError('cursor is not one this query produced (wrong orderBy, or tampered)');
+/** ObjectIds as hex, Dates as `{ date }` (so they are revived as Dates, not compared as strings). */
+function cursorJson(value: unknown): unknown {
+  return value instanceof ObjectId ? value.toHexString() : value instanceof Date ? { date: value.toISOString() } : value;
 }
