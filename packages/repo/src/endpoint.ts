@@ -140,17 +140,16 @@ export class Endpoint {
   /**
    * Races the work against the deadline. At the deadline the statement is cancelled on the server
    * (pg_cancel_backend on PostgreSQL) and the call waits for the cancelled statement to return, so the
-   * connection goes back to the pool idle; without a pid to cancel, the connection is discarded.
+   * connection goes back to the pool idle; if the cancel itself fails, the connection is discarded.
    */
   async #deadline<T>(connection: SqlConnection, work: Promise<T>, timeoutMs: number, discard: () => void): Promise<T> {
+    // Nothing to cancel (SQLite runs statements synchronously): the connection stays with the work
+    // until it ends, so a transaction that overran is never interleaved with the next caller.
+    if (connection.pid === undefined) return work;
     const first = await clock.race(work, timeoutMs);
     if (first !== 'expired') return first.value;
-    if (connection.pid !== undefined) {
-      await this.#source.cancel(connection.pid).catch(() => discard());
-      await work.catch(() => undefined);
-    } else {
-      discard();
-    }
+    await this.#source.cancel(connection.pid).catch(() => discard());
+    await work.catch(() => undefined);
     throw new QueryTimeoutError(`query on ${this.name} exceeded its ${timeoutMs} ms deadline and was cancelled`);
   }
 
