@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { testEnv } from '@core/testing';
 import { DatabaseComponent, describeStats } from '../src/components/database-component';
 import { createLogger } from '../src/logger';
@@ -19,12 +20,21 @@ describe('database component', () => {
     }
   });
 
-  it('opens PostgreSQL from the production settings', async () => {
-    const component = new DatabaseComponent({ kind: 'postgres', url: testEnv().pgUrl, replicaUrls: [] }, createLogger('silent'), false);
+  it('opens PostgreSQL from the production settings, and logs connections held too long', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _e, done) => (lines.push(chunk.toString()), done()) });
+    const component = new DatabaseComponent({ kind: 'postgres', url: testEnv().pgUrl, replicaUrls: [] }, createLogger('warn', sink), false);
     await component.start();
     try {
       expect((await component.health()).status).toBe('up');
       expect(component.database.dialect).toBe('postgres');
+      const held = component.database.read('SELECT pg_sleep(0.4)');
+      await new Promise((r) => setTimeout(r, 250));
+      expect(component.reportLeaks(200)).toBe(1);
+      await held;
+      const logged = JSON.parse(lines.find((l) => l.includes('held too long'))!);
+      expect(logged).toMatchObject({ endpoint: 'primary', msg: 'database connection held too long' });
+      expect(logged.stack).toContain('database-component.test.ts');
     } finally {
       await component.stop();
     }

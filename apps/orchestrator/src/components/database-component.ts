@@ -7,6 +7,9 @@ import type { Logger } from 'pino';
 import type { Component, ComponentHealth } from '../component';
 import type { DatabaseConfig } from '../config/config';
 
+/** A connection held longer than this is logged as a probable leak, checked as often. */
+const LEAK_THRESHOLD_MS = 30_000;
+
 /**
  * The database as a component: SQLite in development (tables created from the entities), PostgreSQL
  * with its replicas in production (tables from migrations). `/readyz` shows pool and breaker state.
@@ -14,6 +17,7 @@ import type { DatabaseConfig } from '../config/config';
 export class DatabaseComponent implements Component {
   readonly name = 'database';
   #db: Database | undefined;
+  #leakWatch: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: DatabaseConfig,
@@ -40,9 +44,18 @@ export class DatabaseComponent implements Component {
       });
     }
     this.logger.info({ dialect: this.#db.dialect, replicas: this.config.kind === 'postgres' ? this.config.replicaUrls.length : 0 }, 'database ready');
+    this.#leakWatch = setInterval(() => this.reportLeaks(LEAK_THRESHOLD_MS), LEAK_THRESHOLD_MS).unref();
+  }
+
+  /** Logs every connection held longer than `thresholdMs`, with the stack that took it; returns how many. */
+  reportLeaks(thresholdMs: number): number {
+    const leaks = this.database.leaks(thresholdMs);
+    for (const leak of leaks) this.logger.warn({ endpoint: leak.endpoint, heldMs: leak.heldMs, stack: leak.stack }, 'database connection held too long');
+    return leaks.length;
   }
 
   async stop(): Promise<void> {
+    if (this.#leakWatch) clearInterval(this.#leakWatch);
     await this.#db?.close();
   }
 
