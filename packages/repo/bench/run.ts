@@ -6,8 +6,12 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { faster, report, round, same, throughput, runMain, type Result } from '@core/bench';
-import { createPgDatabase } from '@core/testing';
-import { metricDataEntity, TimeSeries, type MetricData } from '../src';
+import { createPgDatabase, freePort } from '@core/testing';
+import { Database, metricDataEntity, TimeSeries, type MetricData } from '../src';
+import { Endpoint } from '../src/endpoint';
+import { PgSource, pgPoolConfig, pgPoolSettings } from '../src/postgres/pg-source';
+import { postgresDialect } from '../src/postgres/postgres-dialect';
+import { ReplicaSet } from '../src/replica-set';
 import { postgresDatabase } from '../src/postgres';
 import { AccountEntity, type Account } from '../tests/entities';
 
@@ -35,6 +39,24 @@ async function load(op: () => Promise<unknown>, concurrency: number, ms: number)
 
 function* rows(count: number, offset = 0): Generator<Partial<Account>> {
   for (let i = 0; i < count; i++) yield { owner: `bulk-${(offset + i) % 1_000}`, balance: offset + i, note: null };
+}
+
+/** A database whose server is gone: a free port nothing listens on, lazily connected. */
+async function postgresDatabaseOnClosedPort(): Promise<Database> {
+  const port = await freePort();
+  const url = `postgres://postgres@127.0.0.1:${port}/none`;
+  // TypeORM connects at initialize: take the metadata from a live scratch database, the endpoint from the dead port.
+  const settings = pgPoolSettings({ acquireTimeoutMs: 1_000 });
+  const pool = new pg.Pool(pgPoolConfig(url, settings));
+  const endpoint = new Endpoint('primary', new PgSource(pool, url, settings, true), postgresDialect, settings.max, { failureThreshold: 1, halfOpenAfterMs: 600_000, readRetries: 1 });
+  const scratch = await createPgDatabase('repo_bench_meta');
+  const meta = await postgresDatabase({ url: scratch.url, entities: [AccountEntity], synchronize: true });
+  const db = new Database(meta.dataSource, endpoint, new ReplicaSet([]), {}, async () => {
+    await endpoint.close();
+    await meta.close();
+    await scratch.drop();
+  });
+  return db;
 }
 
 async function main(): Promise<void> {
@@ -135,6 +157,21 @@ async function main(): Promise<void> {
     for (const [name, measured, seedOps, seedP95] of seed) {
       results.push(faster(`seed baseline: ${name} (ops/s)`, measured.opsPerSec, 'seed 002 §9 throughput', seedOps, undefined, 'ops/s'));
       results.push({ case: `seed baseline: ${name} (P95 ms)`, unit: 'ms', ours: round(measured.p95, 2), peer: 'seed 002 §9 P95', peerValue: seedP95, ratio: round(seedP95 / measured.p95, 2) });
+    }
+
+    // --- an open breaker answers at once ------------------------------------------------------
+    const dead = await postgresDatabaseOnClosedPort();
+    try {
+      const deadAccounts = dead.repository<Account>(AccountEntity);
+      await deadAccounts.getById(1).catch(() => undefined); // the failure that opens the breaker
+      if (dead.stats().primary.breaker !== 'open') throw new Error('breaker did not open');
+      const calls = 10_000;
+      const t0 = performance.now();
+      for (let i = 0; i < calls; i++) await deadAccounts.getById(1).catch(() => undefined);
+      const microseconds = ((performance.now() - t0) / calls) * 1_000;
+      results.push({ case: 'rejection by an open breaker (µs per call)', unit: 'µs', ours: round(microseconds, 1), peer: 'requirement: under 1 ms', peerValue: 1_000, ratio: round(1_000 / microseconds, 2), target: 1 });
+    } finally {
+      await dead.close();
     }
   } finally {
     await rawPool.end();
