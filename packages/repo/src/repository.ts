@@ -4,11 +4,11 @@ import { decodeCursor, encodeCursor } from './cursor';
 import type { LockOptions } from './dialect';
 import { InvalidQueryError, NotFoundError } from './errors';
 import type { Executor } from './executor';
-import { columnFor, orderColumns, whereClause, type ColumnMetadata, type OrderBy, type Where } from './query-guard';
+import { pageWindow, sortKeys } from './page-window';
+import { columnFor, whereClause, type ColumnMetadata, type OrderBy, type Where } from './query-guard';
 import type { SqlConnection } from './sql-connection';
 
-/** Most rows one `getMany` returns, whatever the caller asks. */
-export const MAX_LIMIT = 1_000;
+export { MAX_LIMIT } from './page-window';
 
 /** Options of `getMany`. */
 export interface GetManyOptions<T> {
@@ -85,16 +85,10 @@ export class Repository<T extends object> {
 
   /** Filtered, ordered, capped page; offset or keyset (`cursor`) pagination. */
   async getMany(options: GetManyOptions<T> = {}): Promise<Page<T>> {
-    const limit = options.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1) throw new InvalidQueryError(`limit must be a positive integer; got ${String(limit)}`);
-    const capped = Math.min(limit, MAX_LIMIT);
-    const offset = options.offset ?? 0;
-    if (!Number.isInteger(offset) || offset < 0) throw new InvalidQueryError(`offset must be a non-negative integer; got ${String(offset)}`);
-    if (options.cursor !== undefined && offset > 0) throw new InvalidQueryError('use cursor or offset, not both');
+    const { limit: capped, offset } = pageWindow(options);
     const q = this.#executor.dialect.quote;
     const params: unknown[] = [];
-    const order = [...orderColumns(this.metadata, options.orderBy as Record<string, unknown> | undefined)];
-    if (!order.some((o) => o.column === this.#pk)) order.push({ column: this.#pk, descending: order[0]?.descending ?? false });
+    const order = sortKeys(this.metadata, options.orderBy as Record<string, unknown> | undefined, this.#pk);
     let where = whereClause(this.metadata, options.where as Record<string, unknown> | undefined, q, (v, c) => this.#param(params, v, c));
     if (options.cursor !== undefined) {
       if (new Set(order.map((o) => o.descending)).size > 1) throw new InvalidQueryError('cursor pagination needs every orderBy field in the same direction');

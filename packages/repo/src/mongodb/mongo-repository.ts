@@ -4,8 +4,9 @@ import type { BulkLoadOptions } from '../bulk-load';
 import type { LockOptions } from '../dialect';
 import { InvalidQueryError, LockTimeoutError, NotFoundError } from '../errors';
 import { decodeCursor, encodeCursor } from '../cursor';
-import { columnFor, orderColumns, type ColumnMetadata, type Where } from '../query-guard';
-import { MAX_LIMIT, type CallTimeout, type GetManyOptions, type Page } from '../repository';
+import { pageWindow, sortKeys } from '../page-window';
+import { columnFor, type ColumnMetadata, type Where } from '../query-guard';
+import type { CallTimeout, GetManyOptions, Page } from '../repository';
 import type { MongoEndpoint } from './mongo-endpoint';
 
 const OPERATORS = new Set(['$gt', '$gte', '$lt', '$lte', '$ne', '$in']);
@@ -43,13 +44,8 @@ export class MongoRepository<T extends object> {
   }
 
   async getMany(options: GetManyOptions<T> = {}): Promise<Page<T>> {
-    const limit = options.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1) throw new InvalidQueryError(`limit must be a positive integer; got ${String(limit)}`);
-    const capped = Math.min(limit, MAX_LIMIT);
-    const offset = options.offset ?? 0;
-    if (!Number.isInteger(offset) || offset < 0) throw new InvalidQueryError(`offset must be a non-negative integer; got ${String(offset)}`);
-    const order = orderColumns(this.metadata, options.orderBy as Record<string, unknown> | undefined);
-    if (!order.some((o) => o.column === this.#pk)) order.push({ column: this.#pk, descending: order[0]?.descending ?? false });
+    const { limit: capped, offset } = pageWindow(options);
+    const order = sortKeys(this.metadata, options.orderBy as Record<string, unknown> | undefined, this.#pk);
     const filter = this.#filter(options.where);
     if (options.cursor !== undefined) {
       if (new Set(order.map((o) => o.descending)).size > 1) throw new InvalidQueryError('cursor pagination needs every orderBy field in the same direction');
