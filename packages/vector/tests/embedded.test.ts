@@ -115,8 +115,8 @@ describe('embedded store on disk', () => {
   });
 
   it('applies filters inside the graph search: filtered results match the exact answer', async () => {
-    // exactLimit 0 forces the graph path, so this checks the in-search filter rather than the fallback.
-    const store = new EmbeddedVectorStore({ dir, sweepIntervalMs: 0, exactLimit: 0 });
+    // exactLimit and exactShare 0 force the graph path, so this checks the in-search filter rather than the fallback.
+    const store = new EmbeddedVectorStore({ dir, sweepIntervalMs: 0, exactLimit: 0, exactShare: 0 });
     const c = await store.createCollection({ name: 'graph', dimension: 16, metric: 'cosine' });
     const data = vectors(6, 6_000, 16);
     await c.upsert(data.map((v, i) => ({ id: `g${i}`, vector: v, metadata: { shard: i % 10 } })));

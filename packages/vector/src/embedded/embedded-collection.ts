@@ -26,6 +26,8 @@ export interface EmbeddedRuntime {
   sync: boolean;
   /** Filtered queries expected to match at most this many records are answered exactly (default 20,000). */
   exactLimit: number;
+  /** …or at most this share of the collection (default 0.1). */
+  exactShare: number;
   /** Checkpoint once the log passes this many bytes (default 64 MiB). */
   checkpointBytes: number;
   /** Progress of upserts, deletes and index builds. */
@@ -299,7 +301,9 @@ export class EmbeddedCollection implements Collection {
     if (!restricted) return this.#scored(this.#graph.search(vector, topK, ef));
     const allow = this.#allow(ns, Date.now(), predicate);
     const expected = predicate ? this.#estimateMatches(allow) : inNamespace;
-    if (expected <= this.#runtime.exactLimit) return this.#exact(vector, topK, allow);
+    // Exact when few match, or when a tenth or less does: such a filter leaves the graph walk too few
+    // allowed nodes on its paths (at 10 % of 1 M, recall 0.81 through the graph).
+    if (expected <= Math.max(this.#runtime.exactLimit, this.#table.size * this.#runtime.exactShare)) return this.#exact(vector, topK, allow);
     // A selective filter leaves few allowed nodes along the graph's paths: search wider.
     const selectivity = expected / this.#table.size;
     const found = this.#graph.search(vector, topK, Math.ceil(ef * Math.min(1 / selectivity, 8)), allow);

@@ -16,6 +16,8 @@ export interface EmbeddedStoreOptions {
   sweepIntervalMs?: number;
   /** Filtered queries expected to match at most this many records are answered exactly (default 20,000). */
   exactLimit?: number;
+  /** …or at most this share of the collection (default 0.1: at 10 % of 1 M the graph walk recalled 0.81, the exact path 1.0). */
+  exactShare?: number;
   /** Checkpoint a collection once its log passes this many bytes (default 64 MiB). */
   checkpointBytes?: number;
 }
@@ -48,6 +50,7 @@ export class EmbeddedVectorStore extends EventEmitter<EmbeddedStoreEvents> imple
     this.#runtime = {
       sync: options.sync ?? true,
       exactLimit: options.exactLimit ?? 20_000,
+      exactShare: options.exactShare ?? 0.1,
       checkpointBytes: options.checkpointBytes ?? 64 * 1024 * 1024,
       onProgress: (collection, progress) => this.emit('progress', collection, progress),
     };
