@@ -355,7 +355,7 @@ export class EmbeddedCollection implements Collection {
   #put(ns: string, id: string, vector: Float32Array, metadata: Metadata | undefined, expiresAt: number, sameVector = false): void {
     const previous = this.#table.labelOf(ns, id);
     if (previous !== undefined && Number.isFinite(this.#table.entry(previous)!.expiresAt)) this.#expiring--;
-    const { label } = this.#table.put({ id, namespace: ns, metadata, expiresAt }, vector);
+    const label = this.#table.put({ id, namespace: ns, metadata, expiresAt }, vector);
     if (Number.isFinite(expiresAt)) this.#expiring++;
     if (!sameVector) this.#graph.add(label, vector);
   }

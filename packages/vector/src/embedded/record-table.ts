@@ -64,16 +64,10 @@ export class RecordTable {
     return this.#vectors.subarray(label * this.dimension, (label + 1) * this.dimension);
   }
 
-  /** Label a new record would get, without taking it (a freed one first). */
-  nextLabel(): number {
-    return this.#free.length > 0 ? this.#free[this.#free.length - 1]! : this.#entries.length;
-  }
-
-  /** Stores a record; returns its label and whether it was new. */
-  put(entry: RecordEntry, vector: Float32Array): { label: number; created: boolean } {
+  /** Stores a record (replacing one with the same namespace and id); returns its label. */
+  put(entry: RecordEntry, vector: Float32Array): number {
     const key = keyOf(entry.namespace, entry.id);
     let label = this.#labels.get(key);
-    const created = label === undefined;
     if (label === undefined) {
       label = this.#free.pop() ?? this.#entries.length;
       this.#labels.set(key, label);
@@ -83,7 +77,7 @@ export class RecordTable {
     this.#ensureCapacity(label + 1);
     this.#entries[label] = entry;
     this.#vectors.set(vector, label * this.dimension);
-    return { label, created };
+    return label;
   }
 
   /** Removes a live record; returns its label. */
