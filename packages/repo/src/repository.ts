@@ -181,11 +181,6 @@ export class Repository<T extends object> {
     return bulkLoad<T>(this.#dataSource, this.metadata, this.#executor, rows, options);
   }
 
-  /** A repository of the same entity running on another executor (a transaction). */
-  on(executor: Executor): Repository<T> {
-    return new Repository<T>(this.#dataSource, this.metadata, executor);
-  }
-
   async #updateOn(connection: SqlConnection, id: unknown, patch: Partial<T>): Promise<Row[]> {
     const q = this.#executor.dialect.quote;
     const { names, values } = this.#assignments(patch, 'update');
