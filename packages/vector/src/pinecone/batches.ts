@@ -1,5 +1,6 @@
-/** Pinecone's upsert limits: 1,000 records and 2 MB per request. */
+/** Pinecone's upsert limit: 1,000 records per request. */
 export const MAX_BATCH_RECORDS = 1_000;
+/** Pinecone's upsert limit: 2 MB per request. */
 export const MAX_BATCH_BYTES = 2 * 1024 * 1024;
 
 /** Splits records into requests within both limits (sizes measured as the JSON Pinecone receives). */

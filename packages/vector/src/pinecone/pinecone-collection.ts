@@ -7,8 +7,9 @@ import type { Collection, CollectionInfo, Match, Metadata, Metric, Progress, Que
 import { assertId, assertMetadata, assertQuery, namespaceOf, prepareRecords, toVector } from '../validate';
 import { chunks, upsertBatches } from './batches';
 
-/** Metadata keys this backend adds to every record (user keys may not start with `__core`). */
+/** Metadata key naming a record's collection (user keys may not start with `__core`). */
 export const COLLECTION_KEY = '__core_collection';
+/** Metadata key holding a record's expiry (epoch ms) in a collection with a TTL. */
 export const EXPIRES_KEY = '__core_expires_at';
 const FETCH_CHUNK = 100;
 const DELETE_CHUNK = 1_000;
