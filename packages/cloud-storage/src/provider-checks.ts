@@ -1,5 +1,5 @@
 import { InvalidOptionsError, ObjectNotFoundError } from './errors';
-import type { GetOptions } from './provider';
+import type { GetOptions, SignedUrlOptions } from './provider';
 
 /** Throws `InvalidOptionsError` for a malformed range, or `verify` asked together with a range. */
 export function assertGetOptions(options: GetOptions): void {
@@ -9,6 +9,11 @@ export function assertGetOptions(options: GetOptions): void {
     throw new InvalidOptionsError(`bad range ${JSON.stringify(range)}: expected integers 0 ≤ start ≤ end`);
   }
   if (options.verify) throw new InvalidOptionsError('verify needs the whole object; it cannot be combined with a range');
+}
+
+/** Throws `InvalidOptionsError` unless a signed URL's expiry is 1 s to 7 days (S3's and Azure's limit). */
+export function assertSignedUrlOptions(options: SignedUrlOptions): void {
+  if (!(options.expiresInSeconds > 0 && options.expiresInSeconds <= 604_800)) throw new InvalidOptionsError('expiresInSeconds must be 1..604800 (7 days)');
 }
 
 /** `exists` in terms of `stat`: true when it resolves, false on `ObjectNotFoundError`. */

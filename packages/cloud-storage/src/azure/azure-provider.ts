@@ -2,10 +2,10 @@ import type { Readable } from 'node:stream';
 import { BlobSASPermissions, type ContainerClient, RestError } from '@azure/storage-blob';
 import { hashKnownBody, toStream } from '../body';
 import { splitMetadata } from '../stored-metadata';
-import { IntegrityError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
+import { IntegrityError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
-import { assertGetOptions, existsFromStat } from '../provider-checks';
+import { assertGetOptions, assertSignedUrlOptions, existsFromStat } from '../provider-checks';
 import { downloadStages, hashing, pipeInto, progressCounter } from '../stream-stages';
 
 /** Options of the Azure Blob provider. */
@@ -164,7 +164,7 @@ export class AzureProvider implements StorageProvider {
 
   async signedUrl(key: string, options: SignedUrlOptions): Promise<string> {
     const blob = this.#blob(key);
-    if (!(options.expiresInSeconds > 0 && options.expiresInSeconds <= 604_800)) throw new InvalidOptionsError('expiresInSeconds must be 1..604800 (7 days)');
+    assertSignedUrlOptions(options);
     return blob.generateSasUrl({
       permissions: BlobSASPermissions.parse(options.method === 'GET' ? 'r' : 'cw'),
       expiresOn: new Date(Date.now() + options.expiresInSeconds * 1000),

@@ -13,9 +13,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { hashKnownBody, toStream } from '../body';
 import { splitMetadata } from '../stored-metadata';
-import { assertGetOptions, existsFromStat } from '../provider-checks';
+import { assertGetOptions, assertSignedUrlOptions, existsFromStat } from '../provider-checks';
 import { downloadStages, hashing, pipeInto, progressCounter } from '../stream-stages';
-import { IntegrityError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
+import { IntegrityError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
 
@@ -221,7 +221,7 @@ export class S3Provider implements StorageProvider {
 
   async signedUrl(key: string, options: SignedUrlOptions): Promise<string> {
     const full = this.#key(key);
-    if (!(options.expiresInSeconds > 0 && options.expiresInSeconds <= 604_800)) throw new InvalidOptionsError('expiresInSeconds must be 1..604800 (7 days)');
+    assertSignedUrlOptions(options);
     const command =
       options.method === 'GET'
         ? new GetObjectCommand({ Bucket: this.#bucket, Key: full })
