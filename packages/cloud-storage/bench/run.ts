@@ -1,5 +1,6 @@
 // Benchmarks of @core/cloud-storage against the raw libraries it wraps, in one run.
-// Run: `npx nx run @core/cloud-storage:bench` (BENCH_MIB=1024 by default; set it lower for a quick run).
+// Run: `npx nx run @core/cloud-storage:bench` (BENCH_MIB=1024 by default; set it lower for a quick run;
+// BENCH_ONLY=local or =s3 runs one half; BENCH_TRACE=1 prints every timed run).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -18,7 +19,9 @@ import type { Readable } from 'node:stream';
 
 const MIB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_MIB || 1024) * MIB;
+/** Timed runs per side; local copies of 1 GiB move with writeback, so they get more. */
 const ROUNDS = 5;
+const LOCAL_ROUNDS = 9;
 const QUEUE = 4;
 const results: Result[] = [];
 
@@ -32,10 +35,10 @@ async function bigFile(dir: string, bytes: number): Promise<string> {
 }
 
 /** Median MiB/s of `fn` over alternating rounds with its peer. */
-async function rounds(ours: () => Promise<void>, peer: () => Promise<void>, bytes: number): Promise<[number, number]> {
+async function rounds(ours: () => Promise<void>, peer: () => Promise<void>, bytes: number, count = ROUNDS): Promise<[number, number]> {
   const a: number[] = [];
   const b: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let i = 0; i < count; i++) {
     for (const [fn, out] of (i % 2 === 0 ? [[ours, a], [peer, b]] : [[peer, b], [ours, a]]) as Array<[() => Promise<void>, number[]]>) {
       // Every timed run starts with no dirty pages: otherwise one side pays for the other's writeback
       // (1 GiB copies on this disk took 0.5 s to 3 s depending on what was still being flushed).
@@ -43,6 +46,7 @@ async function rounds(ours: () => Promise<void>, peer: () => Promise<void>, byte
       const t = performance.now();
       await fn();
       out.push(bytes / MIB / ((performance.now() - t) / 1000));
+      if (process.env.BENCH_TRACE) console.log(fn === ours ? 'ours' : 'peer', Math.round(performance.now() - t), 'ms');
     }
   }
   return [median(a), median(b)];
@@ -98,12 +102,14 @@ async function localTransfers(dir: string): Promise<void> {
     async () => void (await provider.put('ours.bin', { path: file })),
     () => copyFile(file, join(dir, 'copy.bin')),
     SIZE,
+    LOCAL_ROUNDS,
   );
   results.push(faster(`local put of ${SIZE / MIB} MiB (MiB/s)`, putOurs, 'fs.copyFile', putPeer, 0.9, 'MiB/s'));
   const [getOurs, getPeer] = await rounds(
     async () => pipeline(await provider.get('ours.bin'), createWriteStream(join(dir, 'out-ours.bin'))),
     () => pipeline(createReadStream(file), createWriteStream(join(dir, 'out-raw.bin'))),
     SIZE,
+    LOCAL_ROUNDS,
   );
   results.push(faster(`local get of ${SIZE / MIB} MiB (MiB/s)`, getOurs, 'fs.createReadStream', getPeer, 0.9, 'MiB/s'));
 }

@@ -12,7 +12,8 @@ import { assertKey, assertPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
 import { listFromKeys } from '../list-keys';
 import { decryptFile, encryptStream } from './aes-gcm';
-import { hashFile } from './hash-file';
+import { copyHashed } from './copy-hashed';
+import { syncDir, syncFile } from './durable';
 
 /** Options of the local-disk provider. */
 export interface LocalProviderOptions {
@@ -20,6 +21,11 @@ export interface LocalProviderOptions {
   root: string;
   /** 32-byte key for client-side AES-256-GCM (required for `confidential` objects). */
   encryptionKey?: Buffer;
+  /**
+   * Write files put by path with O_DIRECT (default true): faster here than the page cache and already
+   * on the device when the put flushes. Set false for a file system that mishandles direct I/O.
+   */
+  directIo?: boolean;
 }
 
 /** Internal folders under the root, never listed and never valid as a key's first segment. */
@@ -44,12 +50,14 @@ export class LocalProvider implements StorageProvider {
   readonly name = 'local';
   readonly #root: string;
   readonly #key: Buffer | undefined;
+  readonly #directIo: boolean;
   #realRoot: Promise<string> | undefined;
 
   constructor(options: LocalProviderOptions) {
     if (options.encryptionKey && options.encryptionKey.length !== 32) throw new InvalidOptionsError('encryptionKey must be 32 bytes (AES-256)');
     this.#root = options.root;
     this.#key = options.encryptionKey;
+    this.#directIo = options.directIo ?? true;
   }
 
   capabilities(): Capabilities {
@@ -88,12 +96,18 @@ export class LocalProvider implements StorageProvider {
     });
   }
 
-  /** Writes the temp file (via `write`), then the metadata, then renames into place; cleans up on failure. */
+  /**
+   * Writes the temp file (via `write`) and flushes it to the device, then the metadata, then renames
+   * into place and flushes the folder: a put that returned survives a crash, and one that did not
+   * leaves no visible object. Cleans up on failure.
+   */
   async #commit(key: string, tmp: string, target: string, write: () => Promise<Meta>): Promise<ObjectInfo> {
     try {
       const meta = await write();
+      await syncFile(tmp);
       await this.#writeMeta(key, meta);
       await rename(tmp, target);
+      await syncDir(dirname(target));
       return this.#info(key, meta, new Date());
     } catch (error) {
       await rm(tmp, { force: true });
@@ -102,15 +116,14 @@ export class LocalProvider implements StorageProvider {
   }
 
   /**
-   * A plain file is copied by the kernel (`copyFile`) while its SHA-256 is computed from a parallel
-   * read (`hashFile`); streaming it through the hash into the temp file ran at about a third of
-   * copyFile's speed.
+   * A plain file is copied and hashed in one read (`copyHashed`); streaming it through the hash stage
+   * into the temp file ran at about a third of `fs.copyFile`'s speed.
    */
   async #putFile(key: string, source: string, target: string, tmp: string, options: PutOptions): Promise<ObjectInfo> {
     return this.#commit(key, tmp, target, async () => {
       const total = (await stat(source)).size;
       const onChunk = options.onProgress && ((bytes: number) => options.onProgress!({ key, bytes, total }));
-      const [hashed] = await Promise.all([hashFile(source, onChunk), copyFile(source, tmp)]);
+      const hashed = await copyHashed(source, tmp, { direct: this.#directIo, onChunk });
       if ((await stat(tmp)).size !== hashed.size) throw new IntegrityError(`"${source}" changed while it was being stored`);
       return metaFor(options, hashed.size, hashed.sha256, false);
     });
@@ -176,9 +189,10 @@ export class LocalProvider implements StorageProvider {
     const target = await this.#path(to, true);
     const tmp = join(await this.#real(), TMP, randomUUID());
     await mkdir(dirname(tmp), { recursive: true });
-    await copyFile(source, tmp);
-    await this.#writeMeta(to, meta);
-    await rename(tmp, target);
+    await this.#commit(to, tmp, target, async () => {
+      await copyFile(source, tmp);
+      return meta;
+    });
   }
 
   async move(from: string, to: string): Promise<void> {
@@ -187,6 +201,7 @@ export class LocalProvider implements StorageProvider {
     const target = await this.#path(to, true);
     await this.#writeMeta(to, meta);
     await rename(source, target);
+    await syncDir(dirname(target));
     await rm(await this.#metaPath(from), { force: true });
   }
 
@@ -247,7 +262,9 @@ export class LocalProvider implements StorageProvider {
     await mkdir(dirname(path), { recursive: true });
     const tmp = `${path}.${randomUUID()}.tmp`;
     await writeFile(tmp, JSON.stringify(meta));
+    await syncFile(tmp);
     await rename(tmp, path);
+    await syncDir(dirname(path));
   }
 
   #info(key: string, meta: Meta, lastModified: Date): ObjectInfo {
