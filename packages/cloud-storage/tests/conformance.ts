@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, listAll, readAll, type StorageProvider } from '../src';
+import { IntegrityError, InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, listAll, readAll, type StorageProvider } from '../src';
 
 /** Keys every provider must refuse. */
 export const HOSTILE_KEYS = [
@@ -46,6 +46,30 @@ export function conformance(name: string, make: () => Promise<{ provider: Storag
         expect(info.checksum?.value).toBe(createHash('sha256').update(data).digest('hex'));
         expect(last).toBe(data.length);
         expect((await readAll(await provider.get('files/f.bin', { verify: true }))).equals(data)).toBe(true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('never stores a file that changed during its put under a checksum its bytes do not have', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'core-put-changing-'));
+      try {
+        const path = join(dir, 'f.bin');
+        await writeFile(path, randomBytes(12 * 1024 * 1024));
+        let appended: Promise<void> | undefined;
+        const outcome = await provider
+          .put('files/changing.bin', { path }, { onProgress: () => void (appended ??= appendFile(path, 'written meanwhile')) })
+          .then(() => 'stored' as const, (error: unknown) => error);
+        await appended;
+        expect(appended).toBeDefined();
+        if (outcome === 'stored') {
+          // A provider that hashes what it writes in the same pass (local disk) may store either version, whole.
+          const stored = await readAll(await provider.get('files/changing.bin', { verify: true }));
+          expect([12 * 1024 * 1024, (await readFile(path)).length]).toContain(stored.length);
+        } else {
+          expect(outcome).toBeInstanceOf(IntegrityError);
+          expect(await provider.exists('files/changing.bin')).toBe(false);
+        }
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

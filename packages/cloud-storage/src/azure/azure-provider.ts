@@ -1,12 +1,12 @@
 import type { Readable } from 'node:stream';
 import { BlobSASPermissions, type ContainerClient, RestError } from '@azure/storage-blob';
-import { hashKnownBody, toStream } from '../body';
+import { uploadBody } from '../body';
 import { splitMetadata } from '../stored-metadata';
-import { IntegrityError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
+import { ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
 import { assertGetOptions, assertSignedUrlOptions, existsFromStat } from '../provider-checks';
-import { downloadStages, hashing, pipeInto, progressCounter } from '../stream-stages';
+import { downloadStages, pipeInto, progressCounter } from '../stream-stages';
 
 /** Options of the Azure Blob provider. */
 export interface AzureProviderOptions {
@@ -63,19 +63,19 @@ export class AzureProvider implements StorageProvider {
     const encryption = options.encryption;
     if (encryption && encryption.type !== 'scope') throw new UnsupportedFeatureError('azure', `${encryption.type} encryption`);
     if (options.storageClass !== undefined && !TIERS.includes(options.storageClass)) throw new UnsupportedFeatureError('azure', `access tier ${options.storageClass}`);
-    const { stream, size } = await toStream(body);
-    const preHash = await hashKnownBody(body);
-    const hash = hashing();
+    const prepared = await uploadBody(body);
     const metadata: Record<string, string> = { ...options.metadata, ...(options.classification ? { [META_CLASSIFICATION]: options.classification } : {}) };
-    await blob.uploadStream(pipeInto(pipeInto(stream, hash.stage), progressCounter(key, size, options.onProgress)), this.#blockSize, this.#concurrency, {
+    await blob.uploadStream(pipeInto(prepared.stream, progressCounter(key, prepared.size, options.onProgress)), this.#blockSize, this.#concurrency, {
       blobHTTPHeaders: options.contentType ? { blobContentType: options.contentType } : {},
-      metadata: { ...metadata, ...(preHash ? { [META_SHA256]: preHash } : {}) },
+      metadata: { ...metadata, ...(prepared.sha256Before ? { [META_SHA256]: prepared.sha256Before } : {}) },
       ...(options.storageClass ? { tier: options.storageClass } : {}),
       ...(encryption?.type === 'scope' ? { encryptionScope: encryption.scope } : {}),
     });
-    const digest = hash.digest();
-    if (preHash && preHash !== digest) throw new IntegrityError(`upload of "${key}" changed while sending`);
-    if (!preHash) await blob.setMetadata({ ...metadata, [META_SHA256]: digest });
+    const digest = await prepared.sent().catch(async (error: unknown) => {
+      await this.delete(key); // what was sent is not what was hashed: no object under a wrong checksum
+      throw error;
+    });
+    if (!prepared.sha256Before) await blob.setMetadata({ ...metadata, [META_SHA256]: digest });
     return this.stat(key);
   }
 

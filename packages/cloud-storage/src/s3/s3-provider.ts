@@ -11,11 +11,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { hashKnownBody, toStream } from '../body';
+import { uploadBody } from '../body';
 import { splitMetadata } from '../stored-metadata';
 import { assertGetOptions, assertSignedUrlOptions, existsFromStat } from '../provider-checks';
-import { downloadStages, hashing, pipeInto, progressCounter } from '../stream-stages';
-import { IntegrityError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
+import { downloadStages, pipeInto, progressCounter } from '../stream-stages';
+import { ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
 
@@ -91,11 +91,9 @@ export class S3Provider implements StorageProvider {
     if (options.storageClass !== undefined && !this.capabilities().storageClasses.includes(options.storageClass)) {
       throw new UnsupportedFeatureError(this.name, `storage class ${options.storageClass}`);
     }
-    const { stream, size } = await toStream(body);
     // Bytes and files are hashed before the upload so the checksum travels in the object's metadata;
     // only an opaque stream needs the metadata-only copy afterwards.
-    const preHash = await hashKnownBody(body);
-    const hash = hashing();
+    const prepared = await uploadBody(body);
     const metadata = { ...options.metadata, ...(options.classification ? { [META_CLASSIFICATION]: options.classification } : {}) };
     const params = {
       Bucket: this.#bucket,
@@ -108,18 +106,20 @@ export class S3Provider implements StorageProvider {
       client: this.#client,
       params: {
         ...params,
-        Metadata: { ...metadata, ...(preHash ? { [META_SHA256]: preHash } : {}) },
+        Metadata: { ...metadata, ...(prepared.sha256Before ? { [META_SHA256]: prepared.sha256Before } : {}) },
         // Errors of the source travel down to the stream the upload reads, so the upload fails (and aborts).
-        Body: pipeInto(pipeInto(stream, hash.stage), progressCounter(key, size, options.onProgress)),
+        Body: pipeInto(prepared.stream, progressCounter(key, prepared.size, options.onProgress)),
       },
-      partSize: partSizeFor(size),
+      partSize: partSizeFor(prepared.size),
       queueSize: this.#queueSize,
       leavePartsOnError: false, // an interrupted upload is aborted: no visible object, no orphan parts
     });
     await upload.done();
-    const digest = hash.digest();
-    if (preHash && preHash !== digest) throw new IntegrityError(`upload of "${key}" changed while sending`);
-    if (!preHash) {
+    const digest = await prepared.sent().catch(async (error: unknown) => {
+      await this.delete(key); // what was sent is not what was hashed: no object under a wrong checksum
+      throw error;
+    });
+    if (!prepared.sha256Before) {
       // Streams are hashed while they upload; the checksum is added afterwards by a metadata-only copy.
       await this.#client.send(
         new CopyObjectCommand({ ...params, CopySource: this.#copySource(full), Metadata: { ...metadata, [META_SHA256]: digest }, MetadataDirective: 'REPLACE' }),
