@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -80,5 +80,33 @@ describe('LocalProvider specifics', () => {
     expect(await provider.exists('partial.bin')).toBe(false);
     expect((await provider.list()).objects).toEqual([]);
     expect(await readdir(join(root, '.core-tmp'))).toEqual([]);
+  });
+
+  it('frees replaced and deleted files in the background, and a reader of the old version keeps it whole', async () => {
+    const before = randomBytes(3 * 1024 * 1024);
+    await provider.put('big.bin', before);
+    const reader = await open(join(root, 'big.bin'), 'r');
+    try {
+      await provider.put('big.bin', Buffer.from('after'));
+      expect((await readAll(await provider.get('big.bin'))).toString()).toBe('after');
+      expect((await reader.readFile()).equals(before)).toBe(true);
+    } finally {
+      await reader.close();
+    }
+    await provider.put('gone.bin', 'x');
+    expect(await provider.delete('gone.bin')).toBe(1);
+    expect(await provider.exists('gone.bin')).toBe(false);
+    await provider.idle();
+    expect(await readdir(join(root, '.core-tmp', 'trash'))).toEqual([]);
+    expect((await provider.list()).objects.map((o) => o.key)).toEqual(['big.bin']);
+  });
+
+  it('removes files an earlier process left in its trash', async () => {
+    await mkdir(join(root, '.core-tmp', 'trash'), { recursive: true });
+    await writeFile(join(root, '.core-tmp', 'trash', 'left-behind'), 'old');
+    const next = new LocalProvider({ root });
+    await next.put('a.txt', 'a');
+    await next.idle();
+    expect(await readdir(join(root, '.core-tmp', 'trash'))).toEqual([]);
   });
 });

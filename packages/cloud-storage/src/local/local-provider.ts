@@ -14,6 +14,7 @@ import { listFromKeys } from '../list-keys';
 import { decryptFile, encryptStream } from './aes-gcm';
 import { copyHashed } from './copy-hashed';
 import { syncDir, syncFile } from './durable';
+import { Trash } from './trash';
 
 /** Options of the local-disk provider. */
 export interface LocalProviderOptions {
@@ -52,6 +53,7 @@ export class LocalProvider implements StorageProvider {
   readonly #key: Buffer | undefined;
   readonly #directIo: boolean;
   #realRoot: Promise<string> | undefined;
+  #trash: Promise<Trash> | undefined;
 
   constructor(options: LocalProviderOptions) {
     if (options.encryptionKey && options.encryptionKey.length !== 32) throw new InvalidOptionsError('encryptionKey must be 32 bytes (AES-256)');
@@ -106,7 +108,13 @@ export class LocalProvider implements StorageProvider {
       const meta = await write();
       await syncFile(tmp);
       await this.#writeMeta(key, meta);
-      await rename(tmp, target);
+      const trash = await this.#openTrash();
+      const replaced = await trash.hold(target);
+      try {
+        await rename(tmp, target);
+      } finally {
+        trash.release(replaced);
+      }
       await syncDir(dirname(target));
       return this.#info(key, meta, new Date());
     } catch (error) {
@@ -161,7 +169,8 @@ export class LocalProvider implements StorageProvider {
     let removed = 0;
     for (const key of list) {
       if (!(await this.exists(key))) continue;
-      await rm(await this.#path(key, false), { force: true });
+      const path = await this.#path(key, false);
+      if (!(await (await this.#openTrash()).discard(path))) await rm(path, { force: true });
       await rm(await this.#metaPath(key), { force: true });
       removed++;
     }
@@ -220,9 +229,26 @@ export class LocalProvider implements StorageProvider {
     return this.#key;
   }
 
+  /**
+   * Resolves once the space of replaced and deleted objects has been freed: that happens in the
+   * background, after the put or delete has returned (see `Trash`).
+   */
+  async idle(): Promise<void> {
+    if (this.#trash) await (await this.#trash).idle();
+  }
+
   #real(): Promise<string> {
     this.#realRoot ??= mkdir(this.#root, { recursive: true }).then(() => realpath(this.#root));
     return this.#realRoot;
+  }
+
+  #openTrash(): Promise<Trash> {
+    this.#trash ??= this.#real().then(async (root) => {
+      const trash = new Trash(join(root, TMP, 'trash'));
+      await trash.open();
+      return trash;
+    });
+    return this.#trash;
   }
 
   /** The file for a key, proven to lie inside the real root (symlinks resolved). */
