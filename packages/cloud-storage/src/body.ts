@@ -33,37 +33,42 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 export interface UploadBody {
   stream: Readable;
   size: number | undefined;
-  /** SHA-256 known before sending (bytes, text, a file), so it can travel in the object's metadata. */
+  /** SHA-256 known before sending, so it can travel with the object; undefined when hashed in flight. */
   sha256Before: string | undefined;
   /** After the upload: the SHA-256 of what was sent; rejects with IntegrityError if a file changed meanwhile. */
   sent(): Promise<string>;
 }
 
 /**
- * Prepares a body for an upload that needs its checksum: bytes are hashed in memory, a file is hashed
- * once before sending and checked unchanged afterwards (size, mtime, ctime, inode — hashing it a
- * second time in flight cost a tenth of an upload's CPU), and a stream is hashed as it goes.
+ * Prepares a body for an upload that stores its checksum. Bytes are hashed in memory. Streams, and files
+ * unless `hashFileFirst`, are hashed as they are sent, so a file is read once; the provider stamps the
+ * checksum after the upload. With `hashFileFirst` (for stores where stamping afterwards means copying
+ * the object) a file is hashed before sending and checked unchanged afterwards by size, mtime, ctime and
+ * inode.
  */
-export async function uploadBody(body: Body): Promise<UploadBody> {
-  if (body instanceof Readable) {
-    const hash = hashing();
-    return { stream: pipeInto(body, hash.stage), size: undefined, sha256Before: undefined, sent: async () => hash.digest() };
-  }
+export async function uploadBody(body: Body, { hashFileFirst }: { hashFileFirst: boolean }): Promise<UploadBody> {
   if (typeof body === 'string' || body instanceof Uint8Array) {
     const { stream, size } = await toStream(body);
     const sha256 = createHash('sha256').update(body).digest('hex');
     return { stream, size, sha256Before: sha256, sent: async () => sha256 };
   }
-  const before = await stat(body.path);
-  const { sha256, size } = await hashFile(body.path);
-  const changed = (): Promise<never> => Promise.reject(new IntegrityError(`"${body.path}" changed while it was being uploaded`));
+  if (!(body instanceof Readable) && hashFileFirst) return hashedFile(body.path);
+  const { stream, size } = await toStream(body);
+  const hash = hashing();
+  return { stream: pipeInto(stream, hash.stage), size, sha256Before: undefined, sent: async () => hash.digest() };
+}
+
+async function hashedFile(path: string): Promise<UploadBody> {
+  const before = await stat(path);
+  const { sha256, size } = await hashFile(path);
+  const changed = (): Promise<never> => Promise.reject(new IntegrityError(`"${path}" changed while it was being uploaded`));
   if (size !== before.size) return changed();
   return {
-    stream: createReadStream(body.path, { highWaterMark: MIB }),
+    stream: createReadStream(path, { highWaterMark: MIB }),
     size,
     sha256Before: sha256,
     sent: async () => {
-      const after = await stat(body.path);
+      const after = await stat(path);
       const same = after.size === before.size && after.mtimeMs === before.mtimeMs && after.ctimeMs === before.ctimeMs && after.ino === before.ino;
       return same ? sha256 : changed();
     },

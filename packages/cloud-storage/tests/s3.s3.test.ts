@@ -1,6 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { startS3rver, type S3rverHandle } from '@core/testing';
 import { UnsupportedFeatureError, readAll } from '../src';
 import { S3Provider, partSizeFor } from '../src/s3';
@@ -42,6 +45,39 @@ describe('S3Provider specifics (s3rver)', () => {
     expect(partSizeFor(data.length)).toBe(5 * 1024 * 1024);
     expect(partSizeFor(100 * 1024 ** 3)).toBe(Math.ceil((100 * 1024 ** 3) / 10_000));
   }, 60_000);
+
+  it('keeps the checksum of bytes in the metadata, and stamps files and streams with a tag (GCS: a metadata copy)', async () => {
+    const client = clientFor(s3);
+    const bucket = `bucket-${bucketSeq++}`;
+    const provider = new S3Provider({ bucket, client });
+    const gcs = new S3Provider({ bucket, client, flavor: 'gcs', prefix: 'gcs/' });
+    const dir = await mkdtemp(join(tmpdir(), 'core-s3-stamp-'));
+    const data = randomBytes(6 * 1024 * 1024);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    await writeFile(join(dir, 'f.bin'), data);
+    const stored = async (key: string) => ({
+      metadata: (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata?.['core-sha256'],
+      tag: (await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }))).TagSet?.find((t) => t.Key === 'core-sha256')?.Value,
+    });
+    try {
+      await provider.put('bytes.bin', data);
+      await provider.put('file.bin', { path: join(dir, 'f.bin') });
+      await provider.put('stream.bin', Readable.from([data]));
+      await gcs.put('file.bin', { path: join(dir, 'f.bin') });
+      await gcs.put('stream.bin', Readable.from([data]));
+      expect(await stored('bytes.bin')).toEqual({ metadata: sha256, tag: undefined });
+      expect(await stored('file.bin')).toEqual({ metadata: undefined, tag: sha256 });
+      expect(await stored('stream.bin')).toEqual({ metadata: undefined, tag: sha256 });
+      expect(await stored('gcs/file.bin')).toEqual({ metadata: sha256, tag: undefined });
+      expect(await stored('gcs/stream.bin')).toEqual({ metadata: sha256, tag: undefined });
+      for (const [store, key] of [[provider, 'bytes.bin'], [provider, 'file.bin'], [provider, 'stream.bin'], [gcs, 'file.bin'], [gcs, 'stream.bin']] as const) {
+        expect((await store.stat(key)).checksum).toEqual({ algorithm: 'sha256', value: sha256 });
+        expect((await readAll(await store.get(key, { verify: true }))).equals(data)).toBe(true);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('sends SSE and storage-class headers, and refuses what the store cannot do', async () => {
     const client = clientFor(s3);

@@ -63,7 +63,9 @@ export class AzureProvider implements StorageProvider {
     const encryption = options.encryption;
     if (encryption && encryption.type !== 'scope') throw new UnsupportedFeatureError('azure', `${encryption.type} encryption`);
     if (options.storageClass !== undefined && !TIERS.includes(options.storageClass)) throw new UnsupportedFeatureError('azure', `access tier ${options.storageClass}`);
-    const prepared = await uploadBody(body);
+    // Bytes carry their checksum in the metadata; files and streams are hashed as they are sent (a file is
+    // read once) and the checksum is added by setMetadata, which rewrites no data.
+    const prepared = await uploadBody(body, { hashFileFirst: false });
     const metadata: Record<string, string> = { ...options.metadata, ...(options.classification ? { [META_CLASSIFICATION]: options.classification } : {}) };
     await blob.uploadStream(pipeInto(prepared.stream, progressCounter(key, prepared.size, options.onProgress)), this.#blockSize, this.#concurrency, {
       blobHTTPHeaders: options.contentType ? { blobContentType: options.contentType } : {},
@@ -71,11 +73,13 @@ export class AzureProvider implements StorageProvider {
       ...(options.storageClass ? { tier: options.storageClass } : {}),
       ...(encryption?.type === 'scope' ? { encryptionScope: encryption.scope } : {}),
     });
-    const digest = await prepared.sent().catch(async (error: unknown) => {
-      await this.delete(key); // what was sent is not what was hashed: no object under a wrong checksum
+    try {
+      const digest = await prepared.sent();
+      if (!prepared.sha256Before) await blob.setMetadata({ ...metadata, [META_SHA256]: digest });
+    } catch (error) {
+      await this.delete(key); // no blob without its checksum
       throw error;
-    });
-    if (!prepared.sha256Before) await blob.setMetadata({ ...metadata, [META_SHA256]: digest });
+    }
     return this.stat(key);
   }
 

@@ -3,9 +3,11 @@ import {
   CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -91,9 +93,10 @@ export class S3Provider implements StorageProvider {
     if (options.storageClass !== undefined && !this.capabilities().storageClasses.includes(options.storageClass)) {
       throw new UnsupportedFeatureError(this.name, `storage class ${options.storageClass}`);
     }
-    // Bytes and files are hashed before the upload so the checksum travels in the object's metadata;
-    // only an opaque stream needs the metadata-only copy afterwards.
-    const prepared = await uploadBody(body);
+    // Bytes carry their checksum in the metadata. Files and streams are hashed as they are sent (a file is
+    // read once) and the checksum is stamped afterwards: as a tag on S3, which changes no byte of the
+    // object; GCS's XML API has no tags and would need a copy, so there files are hashed first.
+    const prepared = await uploadBody(body, { hashFileFirst: this.#flavor === 'gcs' });
     const metadata = { ...options.metadata, ...(options.classification ? { [META_CLASSIFICATION]: options.classification } : {}) };
     const params = {
       Bucket: this.#bucket,
@@ -115,17 +118,30 @@ export class S3Provider implements StorageProvider {
       leavePartsOnError: false, // an interrupted upload is aborted: no visible object, no orphan parts
     });
     await upload.done();
-    const digest = await prepared.sent().catch(async (error: unknown) => {
-      await this.delete(key); // what was sent is not what was hashed: no object under a wrong checksum
+    try {
+      const digest = await prepared.sent();
+      if (!prepared.sha256Before) await this.#stampChecksum(full, digest, () => ({ ...params, Metadata: { ...metadata, [META_SHA256]: digest } }));
+    } catch (error) {
+      await this.delete(key); // no object without its checksum, or under one its bytes do not have
       throw error;
-    });
-    if (!prepared.sha256Before) {
-      // Streams are hashed while they upload; the checksum is added afterwards by a metadata-only copy.
-      await this.#client.send(
-        new CopyObjectCommand({ ...params, CopySource: this.#copySource(full), Metadata: { ...metadata, [META_SHA256]: digest }, MetadataDirective: 'REPLACE' }),
-      );
     }
     return this.stat(key);
+  }
+
+  /** Records a checksum computed during the upload: a tag on S3; on GCS a metadata-only copy (`withMetadata`). */
+  async #stampChecksum(full: string, digest: string, withMetadata: () => object): Promise<void> {
+    if (this.#flavor === 'aws') {
+      await this.#client.send(new PutObjectTaggingCommand({ Bucket: this.#bucket, Key: full, Tagging: { TagSet: [{ Key: META_SHA256, Value: digest }] } }));
+    } else {
+      await this.#client.send(new CopyObjectCommand({ ...withMetadata(), Bucket: this.#bucket, Key: full, CopySource: this.#copySource(full), MetadataDirective: 'REPLACE' }));
+    }
+  }
+
+  /** The checksum from the metadata, else from the tag a stamped upload left (S3 only). */
+  async #storedChecksum(full: string, metadata: Record<string, string> | undefined): Promise<string | undefined> {
+    if (metadata?.[META_SHA256] || this.#flavor !== 'aws') return metadata?.[META_SHA256];
+    const tags = await this.#client.send(new GetObjectTaggingCommand({ Bucket: this.#bucket, Key: full }));
+    return tags.TagSet?.find((tag) => tag.Key === META_SHA256)?.Value;
   }
 
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
@@ -136,7 +152,14 @@ export class S3Provider implements StorageProvider {
       const res = await this.#client.send(
         new GetObjectCommand({ Bucket: this.#bucket, Key: full, ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}) }),
       );
-      return downloadStages(res.Body as Readable, key, { sha256: res.Metadata?.[META_SHA256], size: res.ContentLength }, options);
+      const body = res.Body as Readable;
+      try {
+        const sha256 = options.verify ? await this.#storedChecksum(full, res.Metadata) : undefined;
+        return downloadStages(body, key, { sha256, size: res.ContentLength }, options);
+      } catch (error) {
+        body.destroy(); // the connection is not left holding an unread body
+        throw error;
+      }
     } catch (error) {
       throw notFound(error, key);
     }
@@ -146,7 +169,8 @@ export class S3Provider implements StorageProvider {
     const full = this.#key(key);
     try {
       const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: full }));
-      const { metadata, classification, sha256 } = splitMetadata(head.Metadata, META_NAMES);
+      const { metadata, classification } = splitMetadata(head.Metadata, META_NAMES);
+      const sha256 = await this.#storedChecksum(full, head.Metadata);
       return {
         key,
         size: head.ContentLength ?? 0,
