@@ -20,7 +20,7 @@ import type { Readable } from 'node:stream';
 const MIB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_MIB || 1024) * MIB;
 /** Timed runs per side; local copies of 1 GiB move with writeback, so they get more. */
-const ROUNDS = 5;
+const ROUNDS = 7;
 const LOCAL_ROUNDS = 9;
 const QUEUE = 4;
 const results: Result[] = [];

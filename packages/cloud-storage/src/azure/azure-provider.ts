@@ -6,7 +6,7 @@ import { ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
 import { assertGetOptions, assertSignedUrlOptions, existsFromStat } from '../provider-checks';
-import { downloadStages, pipeInto, progressCounter } from '../stream-stages';
+import { downloadStages, withProgress } from '../stream-stages';
 
 /** Options of the Azure Blob provider. */
 export interface AzureProviderOptions {
@@ -67,7 +67,7 @@ export class AzureProvider implements StorageProvider {
     // read once) and the checksum is added by setMetadata, which rewrites no data.
     const prepared = await uploadBody(body, { hashFileFirst: false });
     const metadata: Record<string, string> = { ...options.metadata, ...(options.classification ? { [META_CLASSIFICATION]: options.classification } : {}) };
-    await blob.uploadStream(pipeInto(prepared.stream, progressCounter(key, prepared.size, options.onProgress)), this.#blockSize, this.#concurrency, {
+    await blob.uploadStream(withProgress(prepared.stream, key, prepared.size, options.onProgress), this.#blockSize, this.#concurrency, {
       blobHTTPHeaders: options.contentType ? { blobContentType: options.contentType } : {},
       metadata: { ...metadata, ...(prepared.sha256Before ? { [META_SHA256]: prepared.sha256Before } : {}) },
       ...(options.storageClass ? { tier: options.storageClass } : {}),

@@ -30,7 +30,7 @@ export interface HashedCopy {
  *
  * O_DIRECT needs block-aligned memory, which Node's Buffer allocator does not promise; WebAssembly
  * memory is page-aligned by construction, so the chunks are views into one. Where O_DIRECT is missing
- * or refused (macOS, Windows, tmpfs, some network file systems), a kernel `copyFile` runs beside a
+ * or refused (macOS, Windows, tmpfs before Linux 6.6, some network file systems), a kernel `copyFile` runs beside a
  * hashing read instead.
  */
 export async function copyHashed(source: string, target: string, options: { direct: boolean; onChunk?: (bytesSoFar: number) => void }): Promise<HashedCopy> {

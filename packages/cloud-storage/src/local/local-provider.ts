@@ -6,7 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { toStream } from '../body';
 import { assertGetOptions, existsFromStat } from '../provider-checks';
-import { hashing, pipeInto, progressCounter, verifying } from '../stream-stages';
+import { hashing, pipeInto, progressCounter, verifying, withProgress } from '../stream-stages';
 import { IntegrityError, InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
@@ -91,7 +91,7 @@ export class LocalProvider implements StorageProvider {
     const { stream, size } = await toStream(body);
     const hash = hashing();
     return this.#commit(key, tmp, target, async () => {
-      const stages: NodeJS.ReadWriteStream[] = [hash.stage, progressCounter(key, size, options.onProgress)];
+      const stages: NodeJS.ReadWriteStream[] = [hash.stage, ...(options.onProgress ? [progressCounter(key, size, options.onProgress)] : [])];
       if (encrypt) stages.push(encryptStream(this.#key!));
       await pipeline(stream, ...(stages as [NodeJS.ReadWriteStream]), createWriteStream(tmp, { highWaterMark: 1024 * 1024 }));
       return metaFor(options, hash.bytes(), hash.digest(), encrypt);
@@ -149,8 +149,8 @@ export class LocalProvider implements StorageProvider {
     const stages: Transform[] = [];
     if (meta.encrypted && range) stages.push(slice(range.start, end));
     if (options.verify) stages.push(verifying(meta.sha256, key));
-    stages.push(progressCounter(key, range ? end - range.start + 1 : meta.size, options.onProgress));
-    return stages.reduce<Readable>((out, stage) => pipeInto(out, stage), source);
+    const piped = stages.reduce<Readable>((out, stage) => pipeInto(out, stage), source);
+    return withProgress(piped, key, range ? end - range.start + 1 : meta.size, options.onProgress);
   }
 
   async stat(key: string): Promise<ObjectInfo> {

@@ -16,7 +16,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { uploadBody } from '../body';
 import { splitMetadata } from '../stored-metadata';
 import { assertGetOptions, assertSignedUrlOptions, existsFromStat } from '../provider-checks';
-import { downloadStages, pipeInto, progressCounter } from '../stream-stages';
+import { downloadStages, withProgress } from '../stream-stages';
 import { ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
@@ -111,7 +111,7 @@ export class S3Provider implements StorageProvider {
         ...params,
         Metadata: { ...metadata, ...(prepared.sha256Before ? { [META_SHA256]: prepared.sha256Before } : {}) },
         // Errors of the source travel down to the stream the upload reads, so the upload fails (and aborts).
-        Body: pipeInto(prepared.stream, progressCounter(key, prepared.size, options.onProgress)),
+        Body: withProgress(prepared.stream, key, prepared.size, options.onProgress),
       },
       partSize: partSizeFor(prepared.size),
       queueSize: this.#queueSize,
