@@ -108,14 +108,7 @@ export class LocalProvider implements StorageProvider {
       const meta = await write();
       await syncFile(tmp);
       await this.#writeMeta(key, meta);
-      const trash = await this.#openTrash();
-      const replaced = await trash.hold(target);
-      try {
-        await rename(tmp, target);
-      } finally {
-        trash.release(replaced);
-      }
-      await syncDir(dirname(target));
+      await this.#replace(tmp, target);
       return this.#info(key, meta, new Date());
     } catch (error) {
       await rm(tmp, { force: true });
@@ -209,8 +202,7 @@ export class LocalProvider implements StorageProvider {
     const source = await this.#path(from, false);
     const target = await this.#path(to, true);
     await this.#writeMeta(to, meta);
-    await rename(source, target);
-    await syncDir(dirname(target));
+    await this.#replace(source, target);
     await rm(await this.#metaPath(from), { force: true });
   }
 
@@ -240,6 +232,18 @@ export class LocalProvider implements StorageProvider {
   #real(): Promise<string> {
     this.#realRoot ??= mkdir(this.#root, { recursive: true }).then(() => realpath(this.#root));
     return this.#realRoot;
+  }
+
+  /** Renames `from` over `to` durably, leaving the file it replaces to the trash. */
+  async #replace(from: string, to: string): Promise<void> {
+    const trash = await this.#openTrash();
+    const replaced = await trash.hold(to);
+    try {
+      await rename(from, to);
+    } finally {
+      trash.release(replaced);
+    }
+    await syncDir(dirname(to));
   }
 
   #openTrash(): Promise<Trash> {
