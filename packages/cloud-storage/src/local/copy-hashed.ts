@@ -82,7 +82,10 @@ async function directCopy(source: string, target: FileHandle, onChunk?: (bytesSo
       reading = input.read(slots[slot]!, 0, CHUNK, size);
       hash.update(chunk.subarray(0, bytesRead));
       // A short last chunk is written up to a whole block; the truncate below cuts the padding.
-      const write = target.write(chunk, 0, Math.ceil(bytesRead / BLOCK) * BLOCK, offset);
+      const length = Math.ceil(bytesRead / BLOCK) * BLOCK;
+      const write = target.write(chunk, 0, length, offset).then(({ bytesWritten }) => {
+        if (bytesWritten !== length) throw new Error(`short write: ${bytesWritten} of ${length} bytes at ${offset}`);
+      });
       write.catch(() => undefined); // observed here, rethrown where it is awaited
       writes.push(write);
       onChunk?.(size);
