@@ -46,7 +46,7 @@ describe('S3Provider specifics (s3rver)', () => {
     expect(partSizeFor(100 * 1024 ** 3)).toBe(Math.ceil((100 * 1024 ** 3) / 10_000));
   }, 60_000);
 
-  it('keeps the checksum of bytes in the metadata, and stamps files and streams with a tag (GCS: a metadata copy)', async () => {
+  it('keeps the checksum of bytes in the metadata, and stamps files and streams with a tag that copies keep (GCS: a metadata copy)', async () => {
     const client = clientFor(s3);
     const bucket = `bucket-${bucketSeq++}`;
     const provider = new S3Provider({ bucket, client });
@@ -70,7 +70,9 @@ describe('S3Provider specifics (s3rver)', () => {
       expect(await stored('stream.bin')).toEqual({ metadata: undefined, tag: sha256 });
       expect(await stored('gcs/file.bin')).toEqual({ metadata: sha256, tag: undefined });
       expect(await stored('gcs/stream.bin')).toEqual({ metadata: sha256, tag: undefined });
-      for (const [store, key] of [[provider, 'bytes.bin'], [provider, 'file.bin'], [provider, 'stream.bin'], [gcs, 'file.bin'], [gcs, 'stream.bin']] as const) {
+      await provider.copy('stream.bin', 'copied.bin');
+      expect(await stored('copied.bin')).toEqual({ metadata: undefined, tag: sha256 });
+      for (const [store, key] of [[provider, 'bytes.bin'], [provider, 'file.bin'], [provider, 'stream.bin'], [provider, 'copied.bin'], [gcs, 'file.bin'], [gcs, 'stream.bin']] as const) {
         expect((await store.stat(key)).checksum).toEqual({ algorithm: 'sha256', value: sha256 });
         expect((await readAll(await store.get(key, { verify: true }))).equals(data)).toBe(true);
       }

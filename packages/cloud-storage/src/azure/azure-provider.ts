@@ -77,7 +77,7 @@ export class AzureProvider implements StorageProvider {
       const digest = await prepared.sent();
       if (!prepared.sha256Before) await blob.setMetadata({ ...metadata, [META_SHA256]: digest });
     } catch (error) {
-      await this.delete(key); // no blob without its checksum
+      await this.delete(key).catch(() => undefined); // no blob without its checksum; the first error is the one reported
       throw error;
     }
     return this.stat(key);

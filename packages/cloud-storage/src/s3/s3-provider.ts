@@ -122,7 +122,7 @@ export class S3Provider implements StorageProvider {
       const digest = await prepared.sent();
       if (!prepared.sha256Before) await this.#stampChecksum(full, digest, () => ({ ...params, Metadata: { ...metadata, [META_SHA256]: digest } }));
     } catch (error) {
-      await this.delete(key); // no object without its checksum, or under one its bytes do not have
+      await this.delete(key).catch(() => undefined); // no object without its checksum, or under one its bytes lack
       throw error;
     }
     return this.stat(key);
@@ -131,10 +131,14 @@ export class S3Provider implements StorageProvider {
   /** Records a checksum computed during the upload: a tag on S3; on GCS a metadata-only copy (`withMetadata`). */
   async #stampChecksum(full: string, digest: string, withMetadata: () => object): Promise<void> {
     if (this.#flavor === 'aws') {
-      await this.#client.send(new PutObjectTaggingCommand({ Bucket: this.#bucket, Key: full, Tagging: { TagSet: [{ Key: META_SHA256, Value: digest }] } }));
+      await this.#tagChecksum(full, digest);
     } else {
       await this.#client.send(new CopyObjectCommand({ ...withMetadata(), Bucket: this.#bucket, Key: full, CopySource: this.#copySource(full), MetadataDirective: 'REPLACE' }));
     }
+  }
+
+  async #tagChecksum(full: string, digest: string): Promise<void> {
+    await this.#client.send(new PutObjectTaggingCommand({ Bucket: this.#bucket, Key: full, Tagging: { TagSet: [{ Key: META_SHA256, Value: digest }] } }));
   }
 
   /** The checksum from the metadata, else from the tag a stamped upload left (S3 only). */
@@ -232,7 +236,11 @@ export class S3Provider implements StorageProvider {
     const source = this.#key(from);
     const target = this.#key(to);
     try {
+      // S3 copies tags, but not every S3-compatible store does: a checksum kept in a tag is carried over.
+      const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: source }));
+      const tagged = head.Metadata?.[META_SHA256] ? undefined : await this.#storedChecksum(source, head.Metadata);
       await this.#client.send(new CopyObjectCommand({ Bucket: this.#bucket, Key: target, CopySource: this.#copySource(source) }));
+      if (tagged) await this.#tagChecksum(target, tagged);
     } catch (error) {
       throw notFound(error, from);
     }
