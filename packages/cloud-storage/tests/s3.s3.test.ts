@@ -103,6 +103,30 @@ describe('S3Provider specifics (s3rver)', () => {
     expect(await provider.exists('a')).toBe(false);
   });
 
+  it('a copy keeps the storage class and the SSE settings of its source', async () => {
+    const client = clientFor(s3);
+    const bucket = `bucket-${bucketSeq++}`;
+    const provider = new S3Provider({ bucket, client });
+    await provider.put('cold.txt', 'x', { storageClass: 'STANDARD_IA' });
+    await provider.copy('cold.txt', 'cold-copy.txt');
+    expect((await provider.stat('cold-copy.txt')).storageClass).toBe('STANDARD_IA');
+
+    // s3rver keeps no SSE settings, so this part gives its HEAD answers the fields AWS would return and
+    // checks the copy request that goes out.
+    const sent: Array<Record<string, string>> = [];
+    client.middlewareStack.add((next) => async (args) => {
+      sent.push({ ...((args.request as { headers?: Record<string, string> }).headers ?? {}) });
+      return next(args);
+    }, { step: 'finalizeRequest' });
+    client.middlewareStack.add((next, context) => async (args) => {
+      const result = await next(args);
+      if (context.commandName === 'HeadObjectCommand') Object.assign(result.output as object, { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/core' });
+      return result;
+    }, { step: 'initialize', name: 'aws-sse-head-answer' });
+    await provider.copy('cold.txt', 'kms-copy.txt');
+    expect(sent.some((h) => h['x-amz-copy-source'] && h['x-amz-server-side-encryption'] === 'aws:kms' && h['x-amz-server-side-encryption-aws-kms-key-id'] === 'alias/core')).toBe(true);
+  });
+
   it('presigns GET and PUT URLs that work without credentials', async () => {
     const provider = new S3Provider({ bucket: `bucket-${bucketSeq++}`, client: clientFor(s3) });
     const putUrl = await provider.signedUrl('signed.txt', { method: 'PUT', expiresInSeconds: 60 });

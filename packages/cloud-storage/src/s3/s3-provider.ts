@@ -236,10 +236,17 @@ export class S3Provider implements StorageProvider {
     const source = this.#key(from);
     const target = this.#key(to);
     try {
-      // S3 copies tags, but not every S3-compatible store does: a checksum kept in a tag is carried over.
+      // A copy is the same object under another key. CopyObject alone would make it STANDARD and encrypt
+      // it with the bucket's default, so the class and SSE settings are carried; so is a checksum kept in
+      // a tag (S3 copies tags, not every S3-compatible store does).
       const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: source }));
       const tagged = head.Metadata?.[META_SHA256] ? undefined : await this.#storedChecksum(source, head.Metadata);
-      await this.#client.send(new CopyObjectCommand({ Bucket: this.#bucket, Key: target, CopySource: this.#copySource(source) }));
+      const carried = {
+        ...(head.StorageClass && head.StorageClass !== 'STANDARD' ? { StorageClass: head.StorageClass } : {}),
+        ...(this.#flavor === 'aws' && head.ServerSideEncryption ? { ServerSideEncryption: head.ServerSideEncryption } : {}),
+        ...(this.#flavor === 'aws' && head.SSEKMSKeyId ? { SSEKMSKeyId: head.SSEKMSKeyId } : {}),
+      };
+      await this.#client.send(new CopyObjectCommand({ Bucket: this.#bucket, Key: target, CopySource: this.#copySource(source), ...carried }));
       if (tagged) await this.#tagChecksum(target, tagged);
     } catch (error) {
       throw notFound(error, from);
