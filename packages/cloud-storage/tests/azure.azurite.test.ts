@@ -36,10 +36,12 @@ describe('AzureProvider specifics (azurite)', () => {
     expect((await readAll(await provider.get('big.bin', { verify: true }))).equals(data)).toBe(true);
   });
 
-  it('sets access tiers and refuses what Azure cannot do', async () => {
+  it('sets access tiers, keeps them on copy, and refuses what Azure cannot do', async () => {
     const provider = new AzureProvider({ container: await freshContainer() });
     const info = await provider.put('cool.txt', 'x', { storageClass: 'Cool' });
     expect(info.storageClass).toBe('Cool');
+    await provider.copy('cool.txt', 'cool-copy.txt');
+    expect((await provider.stat('cool-copy.txt')).storageClass).toBe('Cool');
     await expect(provider.put('a', 'x', { storageClass: 'GLACIER' })).rejects.toBeInstanceOf(UnsupportedFeatureError);
     await expect(provider.put('a', 'x', { encryption: { type: 'sse-kms', keyId: 'k' } })).rejects.toBeInstanceOf(UnsupportedFeatureError);
     expect(await provider.exists('a')).toBe(false);

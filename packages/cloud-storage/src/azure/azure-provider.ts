@@ -155,7 +155,9 @@ export class AzureProvider implements StorageProvider {
     const source = this.#blob(from);
     const target = this.#blob(to);
     try {
-      await (await target.beginCopyFromURL(source.url)).pollUntilDone();
+      // Copy Blob takes the account's default tier unless told otherwise: the source's tier is carried.
+      const { accessTier } = await source.getProperties();
+      await (await target.beginCopyFromURL(source.url, accessTier ? { tier: accessTier } : {})).pollUntilDone();
     } catch (error) {
       throw notFound(error, from);
     }
