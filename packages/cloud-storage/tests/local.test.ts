@@ -64,6 +64,7 @@ describe('LocalProvider specifics', () => {
       await expect(provider.put('in/link/evil.txt', 'x')).rejects.toBeInstanceOf(InvalidKeyError);
       await expect(provider.get('in/link/secret')).rejects.toBeInstanceOf(Error);
       expect(await readdir(outside)).toEqual(['secret']);
+      for (const prefix of ['', 'in/', 'in/link/', 'in/link/s']) expect((await provider.list({ prefix })).objects).toEqual([]);
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
@@ -99,6 +100,14 @@ describe('LocalProvider specifics', () => {
     await provider.idle();
     expect(await readdir(join(root, '.core-tmp', 'trash'))).toEqual([]);
     expect((await provider.list()).objects.map((o) => o.key)).toEqual(['big.bin']);
+  });
+
+  it('lists nothing from its internal folders', async () => {
+    await provider.put('docs/a.txt', 'a');
+    await provider.put('docs/b.txt', 'b');
+    await provider.delete('docs/b.txt');
+    for (const prefix of ['.core-meta/', '.core-meta/docs/', '.core-tmp/', '.core-tmp/trash/']) expect(await provider.list({ prefix })).toMatchObject({ objects: [], prefixes: [] });
+    expect((await provider.list({ prefix: 'docs/' })).objects.map((o) => o.key)).toEqual(['docs/a.txt']);
   });
 
   it('removes files an earlier process left in its trash', async () => {

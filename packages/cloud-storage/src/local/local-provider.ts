@@ -171,10 +171,13 @@ export class LocalProvider implements StorageProvider {
   }
 
   async list(options: ListOptions = {}): Promise<ListPage> {
-    assertPrefix(options.prefix ?? '');
+    const prefix = options.prefix ?? '';
+    assertPrefix(prefix);
     const root = await this.#real();
     const keys: string[] = [];
-    await walk(root, root, keys);
+    // Only the folder the prefix names is walked, not the whole store.
+    const start = await this.#listStart(root, prefix.slice(0, prefix.lastIndexOf('/') + 1));
+    if (start) await walk(root, start, keys);
     const page = listFromKeys(keys.sort(), options);
     const objects = await Promise.all(
       page.keys.map(async (key) => {
@@ -253,6 +256,23 @@ export class LocalProvider implements StorageProvider {
       return trash;
     });
     return this.#trash;
+  }
+
+  /** The folder under `root` named by `folder` (`a/b/` or empty), if it exists and lies inside the root. */
+  async #listStart(root: string, folder: string): Promise<string | undefined> {
+    if (folder === '') return root;
+    const first = folder.split('/')[0];
+    if (first === META || first === TMP) return undefined; // internal folders hold no objects
+    const path = join(root, folder.slice(0, -1));
+    let real: string;
+    try {
+      real = await realpath(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      throw error;
+    }
+    // A symlinked folder is never walked (walk skips links), so it is not a place to start from either.
+    return real === path ? real : undefined;
   }
 
   /** The file for a key, proven to lie inside the real root (symlinks resolved). */
