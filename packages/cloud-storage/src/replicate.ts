@@ -1,3 +1,4 @@
+import { ObjectNotFoundError } from './errors';
 import { listAll } from './list-all';
 import type { ObjectInfo, StorageProvider } from './provider';
 
@@ -62,9 +63,14 @@ export async function replicate(from: StorageProvider, to: StorageProvider, opti
 /** Copies one object unless the target has it already; true when bytes moved. */
 async function copyOne(from: StorageProvider, to: StorageProvider, key: string, report: ReplicateReport): Promise<boolean> {
   const source = await from.stat(key);
-  const existing = await to.stat(key).catch(() => undefined);
+  const existing = await to.stat(key).catch((error: unknown) => {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  });
   if (existing && sameContent(source, existing)) return false;
-  const written = await to.put(key, await from.get(key), {
+  // The source is verified as it streams: bytes that do not match its checksum fail the put, so the
+  // target never holds them.
+  const written = await to.put(key, await from.get(key, { verify: source.checksum !== undefined }), {
     ...(source.contentType ? { contentType: source.contentType } : {}),
     metadata: source.metadata,
     ...(source.classification ? { classification: source.classification } : {}),

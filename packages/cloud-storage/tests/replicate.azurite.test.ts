@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -51,5 +51,18 @@ describe('replicate local → S3 → Azure (s3rver, azurite)', () => {
     expect(again.copied).toEqual(['data/3.txt']);
     expect(again.skipped).toHaveLength(11);
     expect((await readAll(await bucket.get('data/3.txt'))).toString()).toBe('changed');
+  });
+
+  it('never leaves a copy of a source object whose bytes no longer match its checksum', async () => {
+    const source = new LocalProvider({ root: join(root, 'tampered-source') });
+    const target = new LocalProvider({ root: join(root, 'tampered-target') });
+    await source.put('t/good.txt', 'good bytes');
+    await source.put('t/bad.txt', 'original bytes');
+    const onDisk = join(root, 'tampered-source', 't/bad.txt');
+    await writeFile(onDisk, Buffer.from((await readFile(onDisk)).toString().toUpperCase())); // same size, other bytes
+    const report = await replicate(source, target, { prefix: 't/' });
+    expect(report.copied).toEqual(['t/good.txt']);
+    expect(report.failed.map((f) => f.key)).toEqual(['t/bad.txt']);
+    expect(await target.exists('t/bad.txt')).toBe(false);
   });
 });
