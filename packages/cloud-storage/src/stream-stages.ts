@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { IntegrityError } from './errors';
 import type { Progress } from './provider';
 
@@ -20,22 +20,48 @@ export function progressCounter(key: string, total: number | undefined, onProgre
  * stage costs about a tenth of a 500 MB/s download in per-chunk work).
  */
 export function withProgress(stream: Readable, key: string, total: number | undefined, onProgress?: (p: Progress) => void): Readable {
-  return onProgress ? pipeInto(stream, progressCounter(key, total, onProgress)) : stream;
+  if (!onProgress) return stream;
+  let bytes = 0;
+  return pulled(stream, (chunk) => {
+    bytes += chunk.length;
+    onProgress({ key, bytes, total });
+    return chunk;
+  });
 }
 
-/** Fails the stream at its end if the bytes do not hash (SHA-256) to `expected`. */
-export function verifying(expected: string, key: string): Transform {
+/**
+ * A stream of `source`'s chunks mapped by `each` (undefined drops a chunk), then `end` run after the last.
+ * Nothing is read before the consumer reads, so an error (`each` or `end` throwing, the source failing)
+ * surfaces where the stream is consumed: a piped stage starts flowing at once, and one that fails before
+ * anybody listens (a small object whose checksum is wrong, say) would be an uncaught 'error' event.
+ */
+export function pulled(source: AsyncIterable<Buffer> | (() => AsyncIterable<Buffer>), each?: (chunk: Buffer) => Buffer | undefined, end?: () => void): Readable {
+  return Readable.from(
+    (async function* () {
+      for await (const chunk of typeof source === 'function' ? source() : source) {
+        const out = each ? each(chunk) : chunk;
+        if (out !== undefined && out.length > 0) yield out;
+      }
+      end?.();
+    })(),
+    { objectMode: false },
+  );
+}
+
+/** `source` failing at its end if its bytes do not hash (SHA-256) to `expected`. */
+export function verified(source: Readable, expected: string, key: string): Readable {
   const hash = createHash('sha256');
-  return new Transform({
-    transform(chunk: Buffer, _e, done) {
+  return pulled(
+    source,
+    (chunk) => {
       hash.update(chunk);
-      done(null, chunk);
+      return chunk;
     },
-    flush(done) {
+    () => {
       const actual = hash.digest('hex');
-      done(actual === expected ? null : new IntegrityError(`object "${key}" is corrupt: sha256 ${actual}, expected ${expected}`));
+      if (actual !== expected) throw new IntegrityError(`object "${key}" is corrupt: sha256 ${actual}, expected ${expected}`);
     },
-  });
+  );
 }
 
 /** Pipes `source` into `stage`, carrying errors along (plain `pipe` drops them). */
@@ -68,7 +94,7 @@ export function downloadStages(
   let out = body;
   if (options.verify) {
     if (!stored.sha256) throw new IntegrityError(`object "${key}" has no stored sha256 to verify against`);
-    out = pipeInto(out, verifying(stored.sha256, key));
+    out = verified(out, stored.sha256, key);
   }
   return withProgress(out, key, stored.size, options.onProgress);
 }

@@ -48,6 +48,22 @@ describe('LocalProvider specifics', () => {
     await expect(readAll(await provider.get('v.txt', { verify: true }))).rejects.toBeInstanceOf(IntegrityError);
   });
 
+  it('reports a failure to a consumer that starts reading late, never as an uncaught error', async () => {
+    const later = () => new Promise((resolve) => setTimeout(resolve, 100));
+    await provider.put('v.txt', 'original');
+    await writeFile(join(root, 'v.txt'), 'tampered');
+    const corrupt = await provider.get('v.txt', { verify: true });
+    await provider.put('secret.txt', 'classified', { classification: 'confidential' });
+    const wrongKey = await new LocalProvider({ root, encryptionKey: randomBytes(32) }).get('secret.txt');
+    await provider.put('gone.txt', 'here');
+    const gone = await provider.get('gone.txt');
+    await rm(join(root, 'gone.txt'));
+    await later(); // each failure above has happened by now, with nobody reading yet
+    await expect(readAll(corrupt)).rejects.toBeInstanceOf(IntegrityError);
+    await expect(readAll(wrongKey)).rejects.toBeInstanceOf(IntegrityError);
+    await expect(readAll(gone)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('never drops an option it cannot honour', async () => {
     await expect(provider.put('a', 'x', { storageClass: 'GLACIER' })).rejects.toBeInstanceOf(UnsupportedFeatureError);
     await expect(provider.put('a', 'x', { encryption: { type: 'sse-kms', keyId: 'k' } })).rejects.toBeInstanceOf(UnsupportedFeatureError);

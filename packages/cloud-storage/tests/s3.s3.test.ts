@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { GetObjectTaggingCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, HeadObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startS3rver, type S3rverHandle } from '@core/testing';
-import { UnsupportedFeatureError, readAll } from '../src';
+import { IntegrityError, UnsupportedFeatureError, readAll } from '../src';
 import { S3Provider, partSizeFor } from '../src/s3';
 import { conformance } from './conformance';
 
@@ -125,6 +125,16 @@ describe('S3Provider specifics (s3rver)', () => {
     }, { step: 'initialize', name: 'aws-sse-head-answer' });
     await provider.copy('cold.txt', 'kms-copy.txt');
     expect(sent.some((h) => h['x-amz-copy-source'] && h['x-amz-server-side-encryption'] === 'aws:kms' && h['x-amz-server-side-encryption-aws-kms-key-id'] === 'alias/core')).toBe(true);
+  });
+
+  it('reports a corrupt object to a consumer that starts reading late, never as an uncaught error', async () => {
+    const client = clientFor(s3);
+    const bucket = `bucket-${bucketSeq++}`;
+    const provider = new S3Provider({ bucket, client });
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'bad.txt', Body: 'tampered', Metadata: { 'core-sha256': '0'.repeat(64) } }));
+    const stream = await provider.get('bad.txt', { verify: true });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the whole body has arrived; nobody reads yet
+    await expect(readAll(stream)).rejects.toBeInstanceOf(IntegrityError);
   });
 
   it('presigns GET and PUT URLs that work without credentials', async () => {

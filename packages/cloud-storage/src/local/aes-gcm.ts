@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { pulled } from '../stream-stages';
 import { IntegrityError } from '../errors';
 
 /** File layout: magic, 12-byte IV, ciphertext, 16-byte GCM tag. */
@@ -50,12 +51,16 @@ export async function decryptFile(path: string, key: Buffer, size: number): Prom
   if (!head.subarray(0, MAGIC.length).equals(MAGIC)) throw new IntegrityError(`${path} is not an encrypted object (bad header)`);
   const decipher = createDecipheriv('aes-256-gcm', key, head.subarray(MAGIC.length));
   decipher.setAuthTag(tag);
-  const out = new PassThrough();
-  const source = createReadStream(path, { start: head.length, end: size - TAG_BYTES - 1 });
-  source.on('error', (error) => out.destroy(error));
-  decipher.on('error', (error) =>
-    out.destroy(new IntegrityError('encrypted object failed authentication: wrong key or tampered data', { cause: error })),
+  // Pulled, not piped: the authentication failure of a small file must not fire before anyone listens.
+  return pulled(
+    () => createReadStream(path, { start: head.length, end: size - TAG_BYTES - 1, highWaterMark: 1024 * 1024 }),
+    (chunk) => decipher.update(chunk),
+    () => {
+      try {
+        decipher.final();
+      } catch (error) {
+        throw new IntegrityError('encrypted object failed authentication: wrong key or tampered data', { cause: error });
+      }
+    },
   );
-  source.pipe(decipher).pipe(out);
-  return out;
 }

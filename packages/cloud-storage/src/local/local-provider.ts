@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { toStream } from '../body';
 import { assertGetOptions, existsFromStat } from '../provider-checks';
-import { hashing, pipeInto, progressCounter, verifying, withProgress } from '../stream-stages';
+import { hashing, progressCounter, pulled, verified, withProgress } from '../stream-stages';
 import { IntegrityError, InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
@@ -136,14 +136,14 @@ export class LocalProvider implements StorageProvider {
     assertGetOptions(options);
     const range = options.range;
     const end = range?.end === undefined ? meta.size - 1 : Math.min(range.end, meta.size - 1);
-    const source = meta.encrypted
+    // Every stage is pulled: the file is opened on the first read, so a failure (a file gone since the
+    // metadata was read, a wrong checksum) reaches the consumer instead of an 'error' nobody listens to.
+    let out = meta.encrypted
       ? await decryptFile(path, this.#requireKey(), (await stat(path)).size)
-      : createReadStream(path, { highWaterMark: 1024 * 1024, ...(range ? { start: range.start, end } : {}) });
-    const stages: Transform[] = [];
-    if (meta.encrypted && range) stages.push(slice(range.start, end));
-    if (options.verify) stages.push(verifying(meta.sha256, key));
-    const piped = stages.reduce<Readable>((out, stage) => pipeInto(out, stage), source);
-    return withProgress(piped, key, range ? end - range.start + 1 : meta.size, options.onProgress);
+      : pulled(() => createReadStream(path, { highWaterMark: 1024 * 1024, ...(range ? { start: range.start, end } : {}) }));
+    if (meta.encrypted && range) out = sliced(out, range.start, end);
+    if (options.verify) out = verified(out, meta.sha256, key);
+    return withProgress(out, key, range ? end - range.start + 1 : meta.size, options.onProgress);
   }
 
   async stat(key: string): Promise<ObjectInfo> {
@@ -345,15 +345,13 @@ async function walk(root: string, dir: string, keys: string[]): Promise<void> {
   }
 }
 
-/** Keeps bytes [start, end] of a stream (for ranges over decrypted data). */
-function slice(start: number, end: number): Transform {
+/** Bytes [start, end] of a stream (for ranges over decrypted data). */
+function sliced(source: Readable, start: number, end: number): Readable {
   let offset = 0;
-  return new Transform({
-    transform(chunk: Buffer, _e, done) {
-      const from = Math.max(0, start - offset);
-      const to = Math.min(chunk.length, end - offset + 1);
-      offset += chunk.length;
-      done(null, from < to ? chunk.subarray(from, to) : undefined);
-    },
+  return pulled(source, (chunk) => {
+    const from = Math.max(0, start - offset);
+    const to = Math.min(chunk.length, end - offset + 1);
+    offset += chunk.length;
+    return from < to ? chunk.subarray(from, to) : undefined;
   });
 }
