@@ -3,18 +3,6 @@ import { Readable, Transform } from 'node:stream';
 import { IntegrityError } from './errors';
 import type { Progress } from './provider';
 
-/** Passes bytes through, reporting how many went by. */
-export function progressCounter(key: string, total: number | undefined, onProgress?: (p: Progress) => void): Transform {
-  let bytes = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length;
-      onProgress?.({ key, bytes, total });
-      done(null, chunk);
-    },
-  });
-}
-
 /**
  * `stream` reporting its progress to `onProgress`; the stream itself when nobody listens (a pass-through
  * stage costs about a tenth of a 500 MB/s download in per-chunk work).

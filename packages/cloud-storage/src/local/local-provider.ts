@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { toStream } from '../body';
 import { assertGetOptions, existsFromStat } from '../provider-checks';
-import { hashing, progressCounter, pulled, verified, withProgress } from '../stream-stages';
+import { hashing, pulled, verified, withProgress } from '../stream-stages';
 import { IntegrityError, InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
 import { assertKey, assertPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
@@ -91,9 +91,9 @@ export class LocalProvider implements StorageProvider {
     const { stream, size } = await toStream(body);
     const hash = hashing();
     return this.#commit(key, tmp, target, async () => {
-      const stages: NodeJS.ReadWriteStream[] = [hash.stage, ...(options.onProgress ? [progressCounter(key, size, options.onProgress)] : [])];
+      const stages: NodeJS.ReadWriteStream[] = [hash.stage];
       if (encrypt) stages.push(encryptStream(this.#key!));
-      await pipeline(stream, ...(stages as [NodeJS.ReadWriteStream]), createWriteStream(tmp, { highWaterMark: 1024 * 1024 }));
+      await pipeline(withProgress(stream, key, size, options.onProgress), ...(stages as [NodeJS.ReadWriteStream]), createWriteStream(tmp, { highWaterMark: 1024 * 1024 }));
       return metaFor(options, hash.bytes(), hash.digest(), encrypt);
     });
   }
