@@ -20,3 +20,7 @@ export { startRedisCluster } from './redis-cluster';
 export type { RedisClusterHandle } from './redis-cluster';
 export { startPgCluster, startPgReplica } from './pg-cluster';
 export type { PgClusterHandle } from './pg-cluster';
+export { startFaultProxy } from './fault-proxy';
+export type { FaultProxyHandle, FaultMode } from './fault-proxy';
+export { settleWithin, watchProcessFaults } from './settle-within';
+export type { SettleReport } from './settle-within';
