@@ -20,6 +20,21 @@ export interface Transaction {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
 }
 
+const closers = new WeakSet<() => Promise<void>>();
+
+/** One close for a database and every session and view of it, however often it is called. */
+function closeOnce(replicas: ReplicaSet, onClose: () => Promise<void>): () => Promise<void> {
+  if (closers.has(onClose)) return onClose;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await replicas.close();
+      await onClose();
+    })());
+  closers.add(close);
+  return close;
+}
+
 /**
  * A database: TypeORM's DataSource for entity metadata and schema, a primary endpoint, optional
  * replicas, and routing. `session()` gives a context with its own read-your-writes window; `primary()`
@@ -38,7 +53,7 @@ export class Database {
     this.#primary = primary;
     this.#replicas = replicas;
     this.#routing = routing;
-    this.#onClose = onClose;
+    this.#onClose = closeOnce(replicas, onClose);
     this.#executor = new RoutedExecutor(primary, replicas, context, routing);
   }
 
@@ -111,8 +126,8 @@ export class Database {
     await this.#replicas.refresh();
   }
 
+  /** Closes every pool; calling it again (or on a session or primary view) does nothing. */
   async close(): Promise<void> {
-    await this.#replicas.close();
     await this.#onClose();
   }
 

@@ -5,11 +5,10 @@ interface Pending {
 }
 
 /**
- * One coarse timer for every call's client-side deadline, instead of a `setTimeout` and a
- * `Promise.race` per statement (which cost about a tenth of a `getById`). It ticks every `resolutionMs`
- * only while calls are waiting, so a deadline fires up to that much late. The server's own
- * `statement_timeout` (set to the same value) is the precise stop; this one covers a server or network
- * that stops answering.
+ * One coarse timer for every call's client-side deadline, instead of a `setTimeout` per statement
+ * (which cost about a tenth of a `getById`). It ticks every `resolutionMs` only while calls are
+ * waiting, so a deadline fires up to that much late. The server's own `statement_timeout` (set to the
+ * same value) is the precise stop; this one covers a server or network that stops answering.
  */
 export class DeadlineClock {
   readonly #pending = new Set<Pending>();
@@ -20,19 +19,25 @@ export class DeadlineClock {
     this.#resolutionMs = resolutionMs;
   }
 
+  /** Calls `expire` once `timeoutMs` has passed, unless the returned function is called first. */
+  schedule(timeoutMs: number, expire: () => void): () => void {
+    const entry: Pending = { due: Date.now() + timeoutMs, expire };
+    this.#pending.add(entry);
+    this.#timer ??= setInterval(() => this.#tick(), this.#resolutionMs).unref();
+    return () => this.#pending.delete(entry);
+  }
+
   /** Resolves with the work's result, or with `expired` once `timeoutMs` has passed. */
   race<T>(work: Promise<T>, timeoutMs: number): Promise<{ value: T } | 'expired'> {
     return new Promise((resolve, reject) => {
-      const entry: Pending = { due: Date.now() + timeoutMs, expire: () => resolve('expired') };
-      this.#pending.add(entry);
-      this.#timer ??= setInterval(() => this.#tick(), this.#resolutionMs).unref();
+      const cancel = this.schedule(timeoutMs, () => resolve('expired'));
       work.then(
         (value) => {
-          this.#pending.delete(entry);
+          cancel();
           resolve({ value });
         },
         (error: unknown) => {
-          this.#pending.delete(entry);
+          cancel();
           reject(error);
         },
       );
@@ -51,4 +56,66 @@ export class DeadlineClock {
       this.#timer = undefined;
     }
   }
+}
+
+/** One call's deadline: an AbortSignal the shared clock fires when the call's time is up. */
+export class CallDeadline {
+  readonly timeoutMs: number;
+  readonly #controller = new AbortController();
+  readonly #cancel: () => void;
+
+  constructor(clock: DeadlineClock, timeoutMs: number) {
+    this.timeoutMs = timeoutMs;
+    this.#cancel = clock.schedule(timeoutMs, () => this.#controller.abort());
+  }
+
+  /** Aborted once the deadline has passed. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get expired(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  /** Resolves with the work's result, or with `expired` when the deadline passes first. */
+  race<T>(work: Promise<T>): Promise<{ value: T } | 'expired'> {
+    if (this.expired) return Promise.resolve('expired');
+    return new Promise((resolve, reject) => {
+      const onAbort = () => resolve('expired');
+      this.signal.addEventListener('abort', onAbort, { once: true });
+      work.then(
+        (value) => {
+          this.signal.removeEventListener('abort', onAbort);
+          resolve({ value });
+        },
+        (error: unknown) => {
+          this.signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Stops the clock for this call (it ended). */
+  clear(): void {
+    this.#cancel();
+  }
+}
+
+/** Settles with the work's outcome, or `pending` if it has not settled after `ms`. */
+export function settleWithin<T>(work: Promise<T>, ms: number): Promise<{ value: T } | { error: unknown } | 'pending'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('pending'), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve({ value });
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        resolve({ error });
+      },
+    );
+  });
 }

@@ -1,3 +1,5 @@
+import { ConstraintViolationError, StatementFailedError } from './errors';
+
 /** Isolation levels a transaction may ask for. */
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
 
@@ -34,10 +36,31 @@ export interface Dialect {
   isStatementTimeout(error: unknown): boolean;
   /** True for failures of the connection or server rather than of the statement. */
   isConnectionError(error: unknown): boolean;
+  /** True for an error the driver raised for a statement (rather than the caller's own error). */
+  isDriverError(error: unknown): boolean;
+  /** True for a unique, foreign-key, not-null or check violation. */
+  isConstraintViolation(error: unknown): boolean;
+  /** SQL expression: a column's value as text that loses nothing (a cursor key); the server casts it back. */
+  exactText(expression: string): string;
   /** SQL expression: the start of the `bucketMs` bucket containing `column`, as epoch ms. */
   bucketStart(column: string, bucketMs: number): string;
   /** Converts a Date for a parameter of a timestamp column. */
   timestampParam(date: Date): unknown;
+}
+
+/**
+ * A driver's own error as this package's: a constraint violation or a refused statement, the driver
+ * error kept as `cause`. Anything else (a caller's own error thrown inside a transaction) passes through.
+ */
+export function driverError(error: unknown, dialect: Dialect): Error {
+  const code = errorCode(error);
+  if (!code || !dialect.isDriverError(error)) return error as Error;
+  const message = (error as Error).message;
+  if (dialect.isConstraintViolation(error)) {
+    const constraint = (error as { constraint?: unknown }).constraint;
+    return new ConstraintViolationError(`${message} (fix the values or handle the conflict)`, typeof constraint === 'string' ? constraint : undefined, { cause: error });
+  }
+  return new StatementFailedError(`${message} [${code}]`, code, { cause: error });
 }
 
 /** The SQLSTATE / code of a driver error, if any. */

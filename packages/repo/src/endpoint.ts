@@ -1,6 +1,7 @@
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
+  TaskCancelledError,
   ConsecutiveBreaker,
   ExponentialBackoff,
   bulkhead,
@@ -11,9 +12,9 @@ import {
   type CircuitBreakerPolicy,
   type IPolicy,
 } from 'cockatiel';
-import { DeadlineClock } from './deadline-clock';
-import type { Dialect } from './dialect';
-import { BulkheadFullError, CircuitOpenError, DatabaseUnavailableError, LockTimeoutError, QueryTimeoutError } from './errors';
+import { CallDeadline, DeadlineClock, settleWithin } from './deadline-clock';
+import { driverError, type Dialect } from './dialect';
+import { BulkheadFullError, CircuitOpenError, DatabaseUnavailableError, LockTimeoutError, OutcomeUnknownError, QueryTimeoutError, RepoError } from './errors';
 import { LeakTracker, type Origin } from './leak-tracker';
 import type { ConnectionSource, SqlConnection } from './sql-connection';
 
@@ -31,6 +32,8 @@ export interface EndpointOptions {
   bulkheadQueue?: number;
   /** Retries of safe calls (reads) after a connection failure (default 2). */
   readRetries?: number;
+  /** After the deadline, how long the server's cancel may take before the connection is dropped, ms (default 2,000). */
+  cancelGraceMs?: number;
 }
 
 /** Health and load of an endpoint, for `/readyz` and the monitor. */
@@ -53,6 +56,9 @@ export interface CallOptions {
 
 const STATES = ['closed', 'open', 'half-open', 'open'] as const;
 
+/** Connection failures that struck after the caller's statements were sent (a write's outcome is then unknown). */
+const sentStatements = new WeakSet<object>();
+
 /** Client-side deadlines of every endpoint share one coarse timer. */
 const clock = new DeadlineClock();
 
@@ -72,6 +78,7 @@ export class Endpoint {
   readonly #read: IPolicy;
   readonly #timeoutMs: number;
   readonly #max: number;
+  readonly #cancelGraceMs: number;
 
   constructor(name: string, source: ConnectionSource, dialect: Dialect, poolMax: number, options: EndpointOptions = {}) {
     this.name = name;
@@ -79,6 +86,7 @@ export class Endpoint {
     this.#source = source;
     this.#max = poolMax;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#cancelGraceMs = options.cancelGraceMs ?? 2_000;
     this.leaks = new LeakTracker(name);
     const connectionFailure = handleWhen((e) => dialect.isConnectionError(e));
     this.#breaker = circuitBreaker(connectionFailure, {
@@ -96,14 +104,35 @@ export class Endpoint {
     return STATES[this.#breaker.state];
   }
 
-  /** Runs `fn` on a checked-out connection under the breaker, bulkhead and deadline. */
+  /**
+   * Runs `fn` on a checked-out connection under the breaker, bulkhead and deadline. The deadline covers
+   * the whole call — the wait for a bulkhead slot, for a connection, and the statements — so a stalled
+   * network can hold a caller no longer than `timeoutMs` plus the cancel grace.
+   */
   async run<T>(fn: (connection: SqlConnection) => Promise<T>, options: CallOptions = {}): Promise<T> {
     const policy = options.idempotent ? this.#read : this.#write;
     const origin = options.statement ?? LeakTracker.callSite();
+    const deadline = new CallDeadline(clock, options.timeoutMs ?? this.#timeoutMs);
+    let started = false;
+    const call = policy.execute(() => {
+      started = true;
+      if (deadline.expired) throw this.#notSent(deadline);
+      return this.#withConnection(fn, deadline, options, origin);
+    }, deadline.signal);
     try {
-      return await policy.execute(() => this.#withConnection(fn, options.timeoutMs ?? this.#timeoutMs, options.acquireWaitMs, origin));
+      // A call still queued for a bulkhead slot at its deadline gives up there; cockatiel drops it
+      // unrun once the slot frees (the signal is aborted).
+      const first = await deadline.race(call);
+      if (first !== 'expired') return first.value;
+      if (!started) {
+        call.catch(() => undefined);
+        throw this.#notSent(deadline);
+      }
+      return await call;
     } catch (error) {
-      throw this.#translate(error);
+      throw this.#translate(error, options.idempotent === true);
+    } finally {
+      deadline.clear();
     }
   }
 
@@ -121,13 +150,28 @@ export class Endpoint {
     await this.#source.close();
   }
 
-  async #withConnection<T>(fn: (connection: SqlConnection) => Promise<T>, timeoutMs: number, acquireWaitMs: number | undefined, origin: Origin): Promise<T> {
-    const { connection, release } = await this.#source.acquire(acquireWaitMs);
+  async #withConnection<T>(fn: (connection: SqlConnection) => Promise<T>, deadline: CallDeadline, options: CallOptions, origin: Origin): Promise<T> {
+    let lease: Awaited<ReturnType<ConnectionSource['acquire']>>;
+    try {
+      lease = await this.#source.acquire(options.acquireWaitMs, deadline.signal);
+    } catch (error) {
+      if (deadline.expired && !this.dialect.isConnectionError(error)) throw this.#notSent(deadline);
+      throw error;
+    }
+    const { connection, release } = lease;
     const ticket = this.leaks.checkout(origin);
     let broken = false;
     try {
-      await connection.setStatementTimeout?.(timeoutMs);
-      return await this.#deadline(connection, fn(connection), timeoutMs, () => (broken = true));
+      let sent = false;
+      const work = (async () => {
+        await connection.setStatementTimeout?.(deadline.timeoutMs);
+        sent = true;
+        return fn(connection);
+      })();
+      work.catch((error: unknown) => {
+        if (sent && typeof error === 'object' && error !== null) sentStatements.add(error);
+      });
+      return await this.#awaitWork(connection, work, deadline, options.idempotent === true, () => (broken = true));
     } catch (error) {
       if (this.dialect.isConnectionError(error)) broken = true;
       throw error;
@@ -138,27 +182,51 @@ export class Endpoint {
   }
 
   /**
-   * Races the work against the deadline. At the deadline the statement is cancelled on the server
-   * (pg_cancel_backend on PostgreSQL) and the call waits for the cancelled statement to return, so the
-   * connection goes back to the pool idle; if the cancel itself fails, the connection is discarded.
+   * Waits for the work until the deadline. Then the statement is cancelled on the server
+   * (pg_cancel_backend through a fresh connection) and the call waits up to the cancel grace for it to
+   * end: cancelled → `QueryTimeoutError`; finished anyway (a COMMIT that landed) → its result. If
+   * nothing comes back within the grace, the network is not answering: the connection is destroyed and
+   * the caller learns the truth — a read failed (`DatabaseUnavailableError`), a write may or may not
+   * have been applied (`OutcomeUnknownError`).
    */
-  async #deadline<T>(connection: SqlConnection, work: Promise<T>, timeoutMs: number, discard: () => void): Promise<T> {
+  async #awaitWork<T>(connection: SqlConnection, work: Promise<T>, deadline: CallDeadline, idempotent: boolean, discard: () => void): Promise<T> {
     // Nothing to cancel (SQLite runs statements synchronously): the connection stays with the work
     // until it ends, so a transaction that overran is never interleaved with the next caller.
     if (connection.pid === undefined) return work;
-    const first = await clock.race(work, timeoutMs);
+    const first = await deadline.race(work);
     if (first !== 'expired') return first.value;
-    await this.#source.cancel(connection.pid).catch(() => discard());
-    await work.catch(() => undefined);
-    throw new QueryTimeoutError(`query on ${this.name} exceeded its ${timeoutMs} ms deadline and was cancelled`);
+    void this.#source.cancel(connection.pid, this.#cancelGraceMs).catch(() => undefined);
+    const outcome = await settleWithin(work, this.#cancelGraceMs);
+    if (outcome === 'pending') {
+      discard();
+      connection.destroy?.();
+      await work.catch(() => undefined);
+      const what = `${this.name} did not answer within the ${deadline.timeoutMs} ms deadline nor the ${this.#cancelGraceMs} ms cancel grace; the connection was dropped`;
+      throw idempotent ? new DatabaseUnavailableError(what) : new OutcomeUnknownError(`${what}: the write may or may not have been applied — check before retrying`);
+    }
+    if ('value' in outcome) return outcome.value;
+    if (this.dialect.isStatementTimeout(outcome.error)) {
+      throw new QueryTimeoutError(`query on ${this.name} exceeded its ${deadline.timeoutMs} ms deadline and was cancelled on the server`, { cause: outcome.error });
+    }
+    throw outcome.error;
   }
 
-  #translate(error: unknown): Error {
+  #notSent(deadline: CallDeadline): QueryTimeoutError {
+    return new QueryTimeoutError(`${this.name}: no connection became free within the ${deadline.timeoutMs} ms deadline; nothing was sent`);
+  }
+
+  #translate(error: unknown, idempotent: boolean): Error {
+    if (error instanceof RepoError) return error;
+    if (error instanceof TaskCancelledError) return new QueryTimeoutError(`${this.name}: the deadline passed before the call ran; nothing was sent`, { cause: error });
     if (error instanceof BrokenCircuitError) return new CircuitOpenError(`${this.name}: circuit open after repeated connection failures`, { cause: error });
     if (error instanceof BulkheadRejectedError) return new BulkheadFullError(`${this.name}: too many calls running and queued`, { cause: error });
     if (this.dialect.isStatementTimeout(error)) return new QueryTimeoutError(`${this.name}: the server cancelled the statement at its statement_timeout`, { cause: error });
     if (this.dialect.isLockTimeout(error)) return new LockTimeoutError(`${this.name}: ${(error as Error).message}`, { cause: error });
-    if (this.dialect.isConnectionError(error)) return new DatabaseUnavailableError(`${this.name}: ${(error as Error).message}`, { cause: error });
-    return error as Error;
+    if (this.dialect.isConnectionError(error)) {
+      const message = `${this.name}: ${(error as Error).message}`;
+      // A write whose connection broke after it was sent may have been applied.
+      return idempotent || !sentStatements.has(error as object) ? new DatabaseUnavailableError(message, { cause: error }) : new OutcomeUnknownError(`${message}: the write may or may not have been applied — check before retrying`, { cause: error });
+    }
+    return driverError(error, this.dialect);
   }
 }

@@ -62,7 +62,15 @@ export function whereClause(
         if (operand === undefined) continue;
         if (operator === '$in') {
           if (!Array.isArray(operand) || operand.length === 0) throw new InvalidQueryError(`$in on "${property}" needs a non-empty array`);
-          parts.push(`${name} IN (${operand.map((v) => param(v, column)).join(', ')})`);
+          // SQL's IN never matches NULL: a null in the list means "or IS NULL".
+          const values = operand.filter((v) => v !== null);
+          const alternatives = values.length > 0 ? [`${name} IN (${values.map((v) => param(v, column)).join(', ')})`] : [];
+          if (values.length < operand.length) alternatives.push(`${name} IS NULL`);
+          parts.push(alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(' OR ')})`);
+        } else if (operator === '$ne' && operand === null) {
+          parts.push(`${name} IS NOT NULL`);
+        } else if (operand === null) {
+          throw new InvalidQueryError(`${operator} on "${property}" cannot compare with null; use { ${property}: null } or { $ne: null }`);
         } else if (OPERATORS[operator]) {
           parts.push(`${name} ${OPERATORS[operator]} ${param(operand, column)}`);
         } else {

@@ -16,10 +16,12 @@ export interface ReplicaState {
   breaker: 'closed' | 'open' | 'half-open';
 }
 
-// Caught up when everything received has been replayed (nothing received yet after a restart counts
-// as caught up with what it has); otherwise the age of the last replayed commit (NULL: unknown).
+// Caught up when everything received has been replayed; otherwise the age of the last replayed
+// commit. A standby whose WAL receiver is not streaming (primary gone, network cut) has no way to know
+// how far behind it is: NULL, unknown, so it is skipped — "nothing new received" is not "caught up".
 const LAG_SQL = `SELECT CASE
   WHEN NOT pg_is_in_recovery() THEN 0
+  WHEN NOT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN NULL
   WHEN COALESCE(pg_last_wal_receive_lsn(), '0/0') <= pg_last_wal_replay_lsn() THEN 0
   ELSE EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())) * 1000
 END AS lag_ms`;

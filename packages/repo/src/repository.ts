@@ -1,12 +1,15 @@
+import { createHash } from 'node:crypto';
 import type { DataSource, EntityMetadata } from 'typeorm';
 import { bulkLoad, type BulkLoadOptions } from './bulk-load';
 import { decodeCursor, encodeCursor } from './cursor';
+import { afterCondition, orderBySql } from './keyset';
 import type { LockOptions } from './dialect';
 import { InvalidQueryError, NotFoundError } from './errors';
 import type { Executor } from './executor';
 import { pageWindow, sortKeys } from './page-window';
 import { columnFor, whereClause, type ColumnMetadata, type OrderBy, type Where } from './query-guard';
 import type { SqlConnection } from './sql-connection';
+import { checkValue } from './value-check';
 
 export { MAX_LIMIT } from './page-window';
 
@@ -49,16 +52,19 @@ export class Repository<T extends object> {
   readonly #columns: string;
   readonly #pk: ColumnMetadata;
   readonly #getById: string;
+  /** Prepared-statement name, unique per schema-qualified table (PostgreSQL keeps 63 bytes). */
+  readonly #getByIdName: string;
 
   constructor(dataSource: DataSource, metadata: EntityMetadata, executor: Executor) {
     this.metadata = metadata;
     this.#executor = executor;
     this.#dataSource = dataSource;
     const q = executor.dialect.quote;
-    this.#table = q(metadata.tablePath);
+    this.#table = metadata.schema ? `${q(metadata.schema)}.${q(metadata.tableName)}` : q(metadata.tableName);
     this.#columns = metadata.columns.map((c) => q(c.databaseName)).join(', ');
     if (metadata.primaryColumns.length !== 1) throw new InvalidQueryError(`${metadata.name} needs exactly one primary column`);
     this.#pk = metadata.primaryColumns[0]!;
+    this.#getByIdName = `core_get_${createHash('sha1').update(this.#table).digest('hex').slice(0, 16)}`;
     this.#getById = `SELECT ${this.#columns} FROM ${this.#table} WHERE ${q(this.#pk.databaseName)} = ${executor.dialect.placeholder(1)}`;
   }
 
@@ -78,7 +84,7 @@ export class Repository<T extends object> {
   /** The row with this primary key, or undefined. */
   async getById(id: unknown, options: CallTimeout = {}): Promise<T | undefined> {
     const params = [this.#persist(id, this.#pk)];
-    const name = `core_get_${this.metadata.tableName}`.slice(0, 63);
+    const name = this.#getByIdName;
     const rows = await this.#executor.read((c) => c.query<Row>(this.#getById, params, name), { ...options, idempotent: true, statement: this.#label('getById') });
     return rows.length === 0 ? undefined : this.#hydrate(rows[0]!);
   }
@@ -93,16 +99,16 @@ export class Repository<T extends object> {
     if (options.cursor !== undefined) {
       if (new Set(order.map((o) => o.descending)).size > 1) throw new InvalidQueryError('cursor pagination needs every orderBy field in the same direction');
       const after = decodeCursor(options.cursor, order.length);
-      const tuple = `(${order.map((o) => q(o.column.databaseName)).join(', ')})`;
-      const values = `(${after.map((v) => this.#placeholder(params, v)).join(', ')})`;
-      where += `${where ? ' AND' : ' WHERE'} ${tuple} ${order[0]!.descending ? '<' : '>'} ${values}`;
+      where += `${where ? ' AND' : ' WHERE'} ${afterCondition(order, after, q, (v) => this.#placeholder(params, v))}`;
     }
-    const orderSql = ` ORDER BY ${order.map((o) => `${q(o.column.databaseName)} ${o.descending ? 'DESC' : 'ASC'}`).join(', ')}`;
-    const sql = `SELECT ${this.#columns} FROM ${this.#table}${where}${orderSql} LIMIT ${capped}${offset > 0 ? ` OFFSET ${offset}` : ''}`;
+    // The cursor carries each sort key as the server prints it (microseconds and all), not as the
+    // driver parsed it (a JavaScript Date keeps milliseconds only).
+    const keys = order.map((o, i) => `${this.#executor.dialect.exactText(q(o.column.databaseName))} AS ${q(`__cursor_${i}`)}`).join(', ');
+    const sql = `SELECT ${this.#columns}, ${keys} FROM ${this.#table}${where}${orderBySql(order, q)} LIMIT ${capped}${offset > 0 ? ` OFFSET ${offset}` : ''}`;
     const rows = await this.#executor.read((c) => c.query<Row>(sql, params), { timeoutMs: options.timeoutMs, idempotent: true, statement: this.#label('getMany') });
     const items = rows.map((r) => this.#hydrate(r));
     const last = rows.at(-1);
-    const nextCursor = rows.length === capped && last ? encodeCursor(order.map((o) => last[o.column.databaseName])) : undefined;
+    const nextCursor = rows.length === capped && last ? encodeCursor(order.map((_o, i) => last[`__cursor_${i}`])) : undefined;
     return { items, nextCursor };
   }
 
@@ -141,6 +147,7 @@ export class Repository<T extends object> {
   async upsert(data: Partial<T>, conflictFields: Array<keyof T & string> = [this.#pk.propertyName as keyof T & string], options: CallTimeout = {}): Promise<T> {
     const q = this.#executor.dialect.quote;
     const { names, values } = this.#assignments(data, 'upsert');
+    if (names.length === 0) throw new InvalidQueryError(`upsert of ${this.metadata.name} needs at least one field, including the conflict fields`);
     const conflict = conflictFields.map((f) => q(columnFor(this.metadata, f, 'conflict field').databaseName));
     const params: unknown[] = [];
     const placeholders = values.map(({ value, column }) => this.#param(params, value, column));
@@ -209,6 +216,7 @@ export class Repository<T extends object> {
   }
 
   #persist(value: unknown, column: ColumnMetadata): unknown {
+    checkValue(value, column, this.metadata.name);
     return this.#dataSource.driver.preparePersistentValue(value, column);
   }
 

@@ -64,7 +64,8 @@ export class RoutedExecutor implements Executor {
    */
   async transaction<T>(fn: (connection: SqlConnection, executor: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const dialect = this.dialect;
-    const policy = retry(handleWhen((e) => dialect.isRetryableTransactionError(e)), {
+    // Endpoint errors keep the driver's error as `cause`.
+    const policy = retry(handleWhen((e) => dialect.isRetryableTransactionError(e) || dialect.isRetryableTransactionError(e.cause)), {
       maxAttempts: options.retries ?? 3,
       backoff: new ExponentialBackoff({ initialDelay: 20, maxDelay: 500 }),
     });

@@ -8,14 +8,19 @@ export interface SqlConnection {
   copyFrom?(sql: string, csv: AsyncIterable<string>): Promise<void>;
   /** Makes the server itself stop statements after `ms` (PostgreSQL `statement_timeout`). */
   setStatementTimeout?(ms: number): Promise<void>;
+  /** Drops the connection at once, failing whatever runs on it (a network that stopped answering). */
+  destroy?(): void;
 }
 
 /** What a database endpoint lends out: connections, and how full its pool is. */
 export interface ConnectionSource {
-  /** Checks out a connection (waiting up to the acquire timeout, or `waitMs`). `release(broken)` must be called. */
-  acquire(waitMs?: number): Promise<{ connection: SqlConnection; release(broken?: boolean): void }>;
-  /** Cancels the statement running on the backend with this pid. */
-  cancel(pid: number): Promise<void>;
+  /**
+   * Checks out a connection (waiting up to the acquire timeout, or `waitMs`, and never past `signal`).
+   * `release(broken)` must be called.
+   */
+  acquire(waitMs?: number, signal?: AbortSignal): Promise<{ connection: SqlConnection; release(broken?: boolean): void }>;
+  /** Cancels the statement running on the backend with this pid, giving up after `withinMs`. */
+  cancel(pid: number, withinMs: number): Promise<void>;
   stats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }

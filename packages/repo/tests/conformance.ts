@@ -94,6 +94,47 @@ export function repoConformance(name: string, factory: DatabaseFactory): void {
       await expect(repo.getMany({ cursor: 'bm90LWEtY3Vyc29y' })).rejects.toBeInstanceOf(InvalidQueryError);
     });
 
+    it('checks values against the column type before the driver sees them', async () => {
+      const repo = accounts();
+      const ada = await repo.create({ owner: 'ada', balance: 1 });
+      for (const call of [() => repo.getById('abc'), () => repo.getMany({ where: { balance: { $gt: 'x' as never } } }), () => repo.delete('1 OR 1=1'), () => repo.update(ada.id, { balance: 'lots' as never }), () => repo.create({ owner: 5 as never })]) {
+        const error = await call().then(() => undefined, (e: unknown) => e);
+        expect(error).toBeInstanceOf(InvalidQueryError);
+        expect((error as InvalidQueryError).code).toBe('REPO_INVALID_QUERY');
+      }
+      expect(await repo.getById(String(ada.id))).toMatchObject({ id: ada.id }); // digits are an integer
+      expect(await repo.count()).toBe(1);
+    });
+
+    it('null in $ne and $in means IS NOT NULL and OR IS NULL; upsert of nothing is refused', async () => {
+      const repo = accounts();
+      await repo.create({ owner: 'a', balance: 1, note: 'x' });
+      await repo.create({ owner: 'b', balance: 2, note: null });
+      await repo.create({ owner: 'c', balance: 3, note: 'y' });
+      expect((await repo.getMany({ where: { note: { $ne: null } }, orderBy: { balance: 'asc' } })).items.map((a) => a.owner)).toEqual(['a', 'c']);
+      expect((await repo.getMany({ where: { note: { $in: [null, 'y'] } }, orderBy: { balance: 'asc' } })).items.map((a) => a.owner)).toEqual(['b', 'c']);
+      expect((await repo.getMany({ where: { note: { $in: [null] } } })).items.map((a) => a.owner)).toEqual(['b']);
+      await expect(repo.getMany({ where: { note: { $gt: null } } })).rejects.toBeInstanceOf(InvalidQueryError);
+      await expect(repo.upsert({})).rejects.toBeInstanceOf(InvalidQueryError);
+      expect(await repo.count()).toBe(3);
+    });
+
+    it('walks a keyset cursor over a nullable sort key in both directions without losing or repeating a row', async () => {
+      const repo = accounts();
+      for (let i = 0; i < 23; i++) await repo.create({ owner: 'n', balance: i, note: i % 3 === 0 ? null : `k${i % 4}` });
+      for (const direction of ['asc', 'desc'] as const) {
+        const seen: number[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await repo.getMany({ orderBy: { note: direction }, limit: 4, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.items.map((a) => a.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen).toHaveLength(23);
+        expect(new Set(seen).size).toBe(23);
+      }
+    });
+
     it('rejects unknown fields, operators and bad options with InvalidQueryError', async () => {
       const repo = accounts();
       await expect(repo.getMany({ where: { nope: 1 } as never })).rejects.toBeInstanceOf(InvalidQueryError);

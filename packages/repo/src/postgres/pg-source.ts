@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { settleWithin } from '../deadline-clock';
 import type { ConnectionSource, SqlConnection } from '../sql-connection';
 
 /** Pool settings (defaults from the seed: 20 connections, 30 s acquire, recycle after an hour). */
@@ -13,6 +14,8 @@ export interface PgPoolOptions {
   maxLifetimeSeconds?: number;
   /** Validate a connection that sat idle this long before lending it (SELECT 1), ms (default 30,000). */
   validateAfterIdleMs?: number;
+  /** Longest wait for a new connection's handshake, and for the server at start-up, ms (default 10,000). */
+  connectTimeoutMs?: number;
 }
 
 /** Resolved pool settings. */
@@ -23,6 +26,7 @@ export function pgPoolSettings(options: PgPoolOptions = {}): Required<PgPoolOpti
     idleTimeoutMs: options.idleTimeoutMs ?? 10_000,
     maxLifetimeSeconds: options.maxLifetimeSeconds ?? 3_600,
     validateAfterIdleMs: options.validateAfterIdleMs ?? 30_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
   };
 }
 
@@ -31,7 +35,7 @@ export function pgPoolConfig(url: string, settings: Required<PgPoolOptions>): pg
   return {
     connectionString: url,
     max: settings.max,
-    connectionTimeoutMillis: settings.acquireTimeoutMs,
+    connectionTimeoutMillis: Math.min(settings.acquireTimeoutMs, settings.connectTimeoutMs),
     idleTimeoutMillis: settings.idleTimeoutMs,
     maxLifetimeSeconds: settings.maxLifetimeSeconds,
   };
@@ -41,6 +45,24 @@ interface Tracked {
   lastUsed: number;
   /** The connection object for this client, made once. */
   connection: SqlConnection;
+}
+
+/** Drops a client's socket at once: pending queries fail with "Connection terminated", no goodbye is awaited. */
+function destroySocket(client: pg.Client | pg.PoolClient): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
+/** The work's value, or `aborted` once the signal fires. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<{ value: T } | 'aborted'> {
+  if (signal.aborted) return Promise.resolve('aborted');
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve({ value })),
+      (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error)),
+    );
+  });
 }
 
 /** The `SqlConnection` of one pooled client (its session statement_timeout remembered). */
@@ -55,6 +77,7 @@ function wrap(client: pg.PoolClient): SqlConnection {
     async copyFrom(sql: string, csv: AsyncIterable<string>) {
       await pipeline(Readable.from(csv), client.query(copyFrom(sql)));
     },
+    destroy: () => destroySocket(client),
     async setStatementTimeout(ms: number) {
       if (timeoutMs === ms) return;
       await client.query(`SET statement_timeout = ${Math.max(1, Math.round(ms))}`);
@@ -72,32 +95,38 @@ export class PgSource implements ConnectionSource {
   readonly #pool: pg.Pool;
   readonly #url: string;
   readonly #validateAfterIdleMs: number;
+  readonly #connectTimeoutMs: number;
   readonly #owned: boolean;
   readonly #state = new WeakMap<pg.PoolClient, Tracked>();
+  #closed = false;
 
   constructor(pool: pg.Pool, url: string, settings: Required<PgPoolOptions>, owned: boolean) {
     this.#pool = pool;
     this.#url = url;
     this.#validateAfterIdleMs = settings.validateAfterIdleMs;
+    this.#connectTimeoutMs = settings.connectTimeoutMs;
     this.#owned = owned;
     // An idle connection the server drops (restart, failover) is an 'error' event on the pool: without
     // a listener it would crash the process. The pool discards that client; the next checkout reconnects.
     pool.on('error', () => undefined);
   }
 
-  async acquire(): Promise<{ connection: SqlConnection; release(broken?: boolean): void }> {
-    let client = await this.#pool.connect();
+  async acquire(_waitMs?: number, signal?: AbortSignal): Promise<{ connection: SqlConnection; release(broken?: boolean): void }> {
+    let client = await this.#connect(signal);
     let state = this.#state.get(client);
     if (state && Date.now() - state.lastUsed > this.#validateAfterIdleMs) {
-      try {
-        await client.query('SELECT 1');
-      } catch {
+      const alive = await settleWithin(client.query('SELECT 1'), Math.min(this.#connectTimeoutMs, 2_000));
+      if (alive === 'pending' || 'error' in alive) {
+        destroySocket(client);
         client.release(true);
-        client = await this.#pool.connect();
+        client = await this.#connect(signal);
         state = this.#state.get(client);
       }
     }
     if (!state) {
+      // A checked-out client whose socket dies emits 'error' besides failing its query; the pool only
+      // listens while the client is idle, so without this listener the process would crash.
+      client.on('error', () => undefined);
       state = { lastUsed: Date.now(), connection: wrap(client) };
       this.#state.set(client, state);
     }
@@ -112,15 +141,31 @@ export class PgSource implements ConnectionSource {
     };
   }
 
-  /** Cancels through a fresh connection: the pool may be exhausted by the very query being cancelled. */
-  async cancel(pid: number): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: 5_000 });
-    await client.connect();
-    try {
+  /** A pooled client, or an abort at the deadline (a client that arrives later goes straight back). */
+  async #connect(signal: AbortSignal | undefined): Promise<pg.PoolClient> {
+    const connecting = this.#pool.connect();
+    if (!signal) return connecting;
+    const first = await raceAbort(connecting, signal);
+    if (first !== 'aborted') return first.value;
+    connecting.then((late) => late.release(), () => undefined);
+    throw signal.reason;
+  }
+
+  /**
+   * Cancels through a fresh connection (the pool may be exhausted by the very query being cancelled),
+   * giving up after `withinMs`: on a network that does not answer, the cancel does not either.
+   */
+  async cancel(pid: number, withinMs: number): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: withinMs });
+    client.on('error', () => undefined);
+    const attempt = (async () => {
+      await client.connect();
       await client.query('SELECT pg_cancel_backend($1)', [pid]);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    })();
+    const outcome = await settleWithin(attempt, withinMs);
+    destroySocket(client);
+    if (outcome === 'pending') throw new Error(`cancel of backend ${pid} got no answer within ${withinMs} ms`);
+    if ('error' in outcome) throw outcome.error;
   }
 
   stats(): { total: number; idle: number; waiting: number } {
@@ -128,6 +173,8 @@ export class PgSource implements ConnectionSource {
   }
 
   async close(): Promise<void> {
-    if (this.#owned) await this.#pool.end();
+    if (!this.#owned || this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
   }
 }

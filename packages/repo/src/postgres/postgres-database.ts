@@ -1,6 +1,9 @@
 import pg from 'pg';
 import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
 import { Database } from '../database';
+import { settleWithin } from '../deadline-clock';
+import { driverError } from '../dialect';
+import { DatabaseUnavailableError } from '../errors';
 import { Endpoint, type EndpointOptions } from '../endpoint';
 import { ReplicaSet, type ReplicaOptions } from '../replica-set';
 import type { RoutingOptions } from '../routed-executor';
@@ -44,7 +47,14 @@ export async function postgresDatabase(options: PostgresDatabaseOptions): Promis
     poolSize: settings.max,
     extra: { max: pool.max, connectionTimeoutMillis: pool.connectionTimeoutMillis, idleTimeoutMillis: pool.idleTimeoutMillis, maxLifetimeSeconds: pool.maxLifetimeSeconds },
   } as DataSourceOptions);
-  await dataSource.initialize();
+  await probe(options.url, settings.connectTimeoutMs);
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    if (postgresDialect.isConnectionError(error)) throw unavailable(error);
+    throw driverError(error, postgresDialect);
+  }
   const driverPool = (dataSource.driver as unknown as { master: pg.Pool }).master;
   const schemaPath = options.schema ? { options: `-c search_path=${options.schema}` } : {};
   const primary = new Endpoint('primary', new PgSource(driverPool, options.url, settings, false), postgresDialect, settings.max, options.endpoint);
@@ -54,4 +64,38 @@ export async function postgresDatabase(options: PostgresDatabaseOptions): Promis
   const replicaSet = new ReplicaSet(replicas, options.replicas);
   await replicaSet.refresh();
   return new Database(dataSource, primary, replicaSet, options.routing ?? {}, () => dataSource.destroy());
+}
+
+/**
+ * One connection and `SELECT 1` within `timeoutMs` before the pool opens, so a server that is down or
+ * accepts and never answers fails start-up quickly, typed, and leaves no socket behind.
+ */
+async function probe(url: string, timeoutMs: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => undefined);
+  const outcome = await settleWithin(
+    client.connect().then(() => client.query('SELECT 1')),
+    timeoutMs + 500,
+  );
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  if (outcome === 'pending') throw new DatabaseUnavailableError(`PostgreSQL at ${redactUrl(url)} accepted the connection but did not answer within ${timeoutMs} ms`);
+  if ('error' in outcome) {
+    if (postgresDialect.isDriverError(outcome.error) && !postgresDialect.isConnectionError(outcome.error)) throw driverError(outcome.error, postgresDialect);
+    throw unavailable(outcome.error, url);
+  }
+}
+
+function unavailable(error: unknown, url?: string): DatabaseUnavailableError {
+  const where = url ? ` at ${redactUrl(url)}` : '';
+  return new DatabaseUnavailableError(`PostgreSQL${where} is unavailable: ${(error as Error).message}; check that it runs and is reachable`, { cause: error });
+}
+
+/** host:port/database of a URL, never its user or password. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+  } catch {
+    return 'the configured URL';
+  }
 }

@@ -20,6 +20,11 @@ export const postgresDialect: Dialect = {
   // 57014 query_canceled (statement_timeout, pg_cancel_backend).
   isStatementTimeout: (error) => errorCode(error) === '57014',
   isConnectionError: (error) => CONNECTION_CODES.has(errorCode(error) ?? '') || CONNECTION_MESSAGES.test((error as Error | undefined)?.message ?? ''),
+  // node-postgres' DatabaseError carries the server's severity with its five-character SQLSTATE.
+  isDriverError: (error) => typeof (error as { severity?: unknown })?.severity === 'string' && /^[0-9A-Z]{5}$/.test(errorCode(error) ?? ''),
+  // Class 23: integrity constraint violation.
+  isConstraintViolation: (error) => (errorCode(error) ?? '').startsWith('23'),
+  exactText: (expression) => `${expression}::text`,
   bucketStart: (column, bucketMs) =>
     `(EXTRACT(EPOCH FROM date_bin(make_interval(secs => ${bucketMs / 1000}), ${column}, TIMESTAMPTZ '1970-01-01 00:00:00+00')) * 1000)::bigint`,
   timestampParam: (date) => date,

@@ -19,7 +19,11 @@ export const sqliteDialect: Dialect = {
   isLockTimeout: (error) => errorCode(error) === 'SQLITE_BUSY',
   isStatementTimeout: () => false,
   isConnectionError: (error) => ['SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_NOTADB'].includes(errorCode(error) ?? ''),
+  isDriverError: (error) => (errorCode(error) ?? '').startsWith('SQLITE_'),
+  isConstraintViolation: (error) => (errorCode(error) ?? '').startsWith('SQLITE_CONSTRAINT'),
   // Timestamps are stored as text (TypeORM datetime): julianday gives fractional days.
+  // Values come back as stored: nothing is lost on the way.
+  exactText: (expression) => expression,
   bucketStart: (column, bucketMs) =>
     `(CAST(ROUND((julianday(${column}) - 2440587.5) * 86400000) AS INTEGER) / ${bucketMs}) * ${bucketMs}`,
   timestampParam: (date) => date.toISOString().replace('T', ' ').replace('Z', ''),
