@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedVectorStore } from '../src/embedded';
+import { CollectionLockedError, CorruptCollectionError, ReadOnlyError } from '../src/errors';
 import { exactScore } from '../src/score';
 import type { Progress } from '../src/types';
 import { seeded } from './conformance';
@@ -18,6 +19,15 @@ afterEach(async () => {
 function vectors(seed: number, count: number, dimension: number): number[][] {
   const random = seeded(seed);
   return Array.from({ length: count }, () => Array.from({ length: dimension }, () => random() * 2 - 1));
+}
+
+/** Name, size and mtime of every file in a directory. */
+async function snapshotOf(path: string): Promise<Array<[string, number, number]>> {
+  const names = (await readdir(path)).sort();
+  return Promise.all(names.map(async (n) => {
+    const s = await stat(join(path, n));
+    return [n, s.size, s.mtimeMs] as [string, number, number];
+  }));
 }
 
 describe('embedded store on disk', () => {
@@ -48,9 +58,9 @@ describe('embedded store on disk', () => {
     await c.upsert(vectors(2, 500, 4).map((v, i) => ({ id: `r${i}`, vector: v })));
     await c.update('r7', { metadata: { touched: true } });
     await c.delete(['r8']);
-    // No close(): the next store reads the same directory as a restarted process would.
+    // No close(): a read-only store reads the same directory as a restarted process would.
     const builds: Progress[] = [];
-    const second = new EmbeddedVectorStore({ dir, sweepIntervalMs: 0 });
+    const second = new EmbeddedVectorStore({ dir, sweepIntervalMs: 0, readOnly: true });
     second.on('progress', (_name, p) => builds.push(p));
     const again = await second.collection('replay');
     expect((await again.describe()).count).toBe(499);
@@ -60,13 +70,56 @@ describe('embedded store on disk', () => {
     await first.close().catch(() => undefined);
   });
 
-  it('ignores a torn last log line (written before a crash, never acknowledged)', async () => {
+  it('cuts a torn last log line on open, so the next acknowledged write survives the next crash', async () => {
     const first = new EmbeddedVectorStore({ dir, sweepIntervalMs: 0 });
     const c = await first.createCollection({ name: 'torn', dimension: 2 });
     await c.upsert([{ id: 'a', vector: [1, 0] }]);
-    await appendFile(join(dir, 'torn', 'wal-0.log'), '{"op":"upsert","ns":"","records":[["b","AAAA');
-    const again = await new EmbeddedVectorStore({ dir, sweepIntervalMs: 0 }).collection('torn');
+    // A crash mid-append: a fragment without its newline, and the writer gone (its lock is stale).
+    await appendFile(join(dir, 'torn', 'wal-0.log'), '0badc0de {"op":"upsert","ns":"","records":[["b","AAAA');
+    await rm(join(dir, 'torn', 'writer.lock'));
+    const second = new EmbeddedVectorStore({ dir, sweepIntervalMs: 0 });
+    const again = await second.collection('torn');
     expect((await again.get(['a', 'b'])).map((r) => r.id)).toEqual(['a']);
+    await again.upsert([{ id: 'c', vector: [0, 1] }]); // acknowledged
+    await rm(join(dir, 'torn', 'writer.lock')); // and the second writer crashes too
+    const third = new EmbeddedVectorStore({ dir, sweepIntervalMs: 0, readOnly: true });
+    expect((await (await third.collection('torn')).get(['a', 'b', 'c'])).map((r) => r.id)).toEqual(['a', 'c']);
+  });
+
+  it('refuses a bad record followed by whole ones (damage, not a torn write)', async () => {
+    const first = new EmbeddedVectorStore({ dir, sweepIntervalMs: 0 });
+    const c = await first.createCollection({ name: 'damaged', dimension: 2 });
+    await c.upsert([{ id: 'a', vector: [1, 0] }]);
+    await c.upsert([{ id: 'b', vector: [0, 1] }]);
+    const log = join(dir, 'damaged', 'wal-0.log');
+    const text = await readFile(log, 'utf8');
+    await writeFile(log, text.replace('"a"', '"z"')); // the checksum of the first record no longer holds
+    const error = await new EmbeddedVectorStore({ dir, sweepIntervalMs: 0, readOnly: true }).collection('damaged').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CorruptCollectionError);
+    expect((error as CorruptCollectionError).code).toBe('VECTOR_CORRUPT');
+  });
+
+  it('has one writer: a second writer is refused, a read-only open changes nothing on disk', async () => {
+    const writer = new EmbeddedVectorStore({ dir, sweepIntervalMs: 0 });
+    const c = await writer.createCollection({ name: 'single', dimension: 2 });
+    await c.upsert([{ id: 'a', vector: [1, 0] }]);
+    const error = await new EmbeddedVectorStore({ dir, sweepIntervalMs: 0 }).collection('single').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CollectionLockedError);
+    expect((error as CollectionLockedError).code).toBe('VECTOR_LOCKED');
+    await expect(new EmbeddedVectorStore({ dir, sweepIntervalMs: 0 }).dropCollection('single')).rejects.toBeInstanceOf(CollectionLockedError);
+    const before = await snapshotOf(join(dir, 'single'));
+    const reader = new EmbeddedVectorStore({ dir, sweepIntervalMs: 0, readOnly: true });
+    const view = await reader.collection('single');
+    expect((await view.get(['a'])).map((r) => r.id)).toEqual(['a']);
+    await expect(view.upsert([{ id: 'b', vector: [0, 1] }])).rejects.toBeInstanceOf(ReadOnlyError);
+    await reader.close();
+    await reader.close(); // idempotent
+    expect(await snapshotOf(join(dir, 'single'))).toEqual(before); // the writer's log is untouched
+    await c.upsert([{ id: 'b', vector: [0, 1] }]); // and still appends
+    await writer.close();
+    const after = new EmbeddedVectorStore({ dir, sweepIntervalMs: 0 });
+    expect((await (await after.collection('single')).get(['a', 'b'])).map((r) => r.id)).toEqual(['a', 'b']);
+    await after.close();
   });
 
   it('after kill -9 during a stream of upserts, every acknowledged upsert is there', async () => {
@@ -147,8 +200,9 @@ describe('embedded store on disk', () => {
     expect(files.some((f) => /^manifest\.json$/.test(f))).toBe(true);
     expect(files.filter((f) => f.startsWith('wal-'))).toHaveLength(1);
     expect(files.find((f) => f.startsWith('wal-'))).not.toBe('wal-0.log');
-    const reopened = await new EmbeddedVectorStore({ dir, sweepIntervalMs: 0 }).collection('rolling');
-    expect((await reopened.describe()).count).toBe(1_000);
+    const reopened = new EmbeddedVectorStore({ dir, sweepIntervalMs: 0, readOnly: true });
+    expect((await (await reopened.collection('rolling')).describe()).count).toBe(1_000);
+    await reopened.close();
     await store.close();
   });
 

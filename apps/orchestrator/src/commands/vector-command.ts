@@ -31,9 +31,9 @@ function json<T>(what: string): (value: string) => T {
   };
 }
 
-/** Runs `fn` on the profile's store and closes it afterwards. */
+/** Runs `fn` on the profile's store, read-only (a running service may hold the write lock), then closes it. */
 async function withStore<T>(loadConfig: () => Config, fn: (store: VectorStore) => Promise<T>): Promise<T> {
-  const store = vectorsFor(loadConfig().vectors, { sweep: false });
+  const store = vectorsFor(loadConfig().vectors, { sweep: false, readOnly: true });
   try {
     return await fn(store);
   } finally {

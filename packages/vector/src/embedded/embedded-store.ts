@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CollectionExistsError, CollectionNotFoundError, InvalidArgumentError } from '../errors';
+import { CollectionExistsError, CollectionNotFoundError, InvalidArgumentError, ReadOnlyError } from '../errors';
 import type { CollectionInfo, CollectionSpec, Progress, VectorStore } from '../types';
 import { assertCollectionName, assertMetric, assertPositiveInteger } from '../validate';
+import { CollectionLock } from './collection-lock';
 import { EmbeddedCollection, type CollectionConfig, type EmbeddedRuntime } from './embedded-collection';
 
 /** Options of the embedded store. */
@@ -12,6 +13,11 @@ export interface EmbeddedStoreOptions {
   dir: string;
   /** Flush each write to disk before acknowledging it (default true). */
   sync?: boolean;
+  /**
+   * Open collections without their write lock, for reading beside a running writer (a CLI listing):
+   * nothing on disk is changed, writes are `ReadOnlyError` (default false).
+   */
+  readOnly?: boolean;
   /** How often expired records are purged, ms (default 60,000; 0 turns the sweep off). */
   sweepIntervalMs?: number;
   /** Filtered queries expected to match at most this many records are answered exactly (default 20,000). */
@@ -49,12 +55,13 @@ export class EmbeddedVectorStore extends EventEmitter<EmbeddedStoreEvents> imple
     this.#dir = options.dir;
     this.#runtime = {
       sync: options.sync ?? true,
+      readOnly: options.readOnly ?? false,
       exactLimit: options.exactLimit ?? 20_000,
       exactShare: options.exactShare ?? 0.1,
       checkpointBytes: options.checkpointBytes ?? 64 * 1024 * 1024,
       onProgress: (collection, progress) => this.emit('progress', collection, progress),
     };
-    const interval = options.sweepIntervalMs ?? 60_000;
+    const interval = this.#runtime.readOnly ? 0 : (options.sweepIntervalMs ?? 60_000);
     if (interval > 0) {
       this.#sweeper = setInterval(() => void this.sweep().catch((e: Error) => this.listenerCount('error') > 0 && this.emit('error', e)), interval);
       this.#sweeper.unref();
@@ -63,6 +70,7 @@ export class EmbeddedVectorStore extends EventEmitter<EmbeddedStoreEvents> imple
 
   async createCollection(spec: CollectionSpec): Promise<EmbeddedCollection> {
     const config = configOf(spec);
+    if (this.#runtime.readOnly) throw new ReadOnlyError(`cannot create collection "${config.name}": the store is open read-only`);
     const dir = join(this.#dir, config.name);
     await mkdir(this.#dir, { recursive: true });
     try {
@@ -108,11 +116,14 @@ export class EmbeddedVectorStore extends EventEmitter<EmbeddedStoreEvents> imple
 
   async dropCollection(name: string): Promise<boolean> {
     assertCollectionName(name);
+    if (this.#runtime.readOnly) throw new ReadOnlyError(`cannot drop collection "${name}": the store is open read-only`);
     const opening = this.#open.get(name);
     this.#open.delete(name);
     if (opening) await (await opening).close().catch(() => undefined);
     const dir = join(this.#dir, name);
     if (!(await isCollectionDir(dir))) return false;
+    // Never pull a collection from under a live writer in another process.
+    await CollectionLock.acquire(dir, name);
     await rm(dir, { recursive: true, force: true });
     return true;
   }
@@ -137,7 +148,7 @@ export class EmbeddedVectorStore extends EventEmitter<EmbeddedStoreEvents> imple
     }
   }
 
-  /** Checkpoints and closes every open collection. */
+  /** Checkpoints and closes every open collection, releasing their write locks (idempotent). */
   async close(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper);
     const open = [...this.#open.values()];

@@ -73,9 +73,9 @@ export class HnswGraph {
     return { labels: result.neighbors, distances: result.distances };
   }
 
-  /** Writes the graph to `path`. */
-  save(path: string): void {
-    this.#index.writeIndexSync(path);
+  /** Writes the graph to `path` on a worker thread (a large graph would block the event loop for seconds). */
+  async save(path: string): Promise<void> {
+    await this.#index.writeIndex(path);
   }
 
   /** Approximate RAM of the graph: vectors, level-0 links and the label table. */

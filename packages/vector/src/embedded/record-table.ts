@@ -108,10 +108,11 @@ export class RecordTable {
     return new Uint8Array(this.#vectors.buffer, this.#vectors.byteOffset, this.labelBound * this.dimension * 4);
   }
 
-  /** Rebuilds the table from a snapshot: entries by label and the arena bytes. */
-  restore(entries: Array<[number, RecordEntry]>, labelBound: number, vectors: Uint8Array): void {
-    this.#ensureCapacity(labelBound);
-    this.#vectors.set(new Float32Array(vectors.buffer, vectors.byteOffset, vectors.byteLength / 4));
+  /** Rebuilds the table from a snapshot: entries by label and the vectors of labels `[0, labelBound)`. */
+  restore(entries: Array<[number, RecordEntry]>, labelBound: number, vectors: Float32Array): void {
+    // The snapshot's array becomes the arena (no second copy of what may be gigabytes).
+    if (vectors.length >= labelBound * this.dimension && vectors.length > 0) this.#vectors = vectors;
+    else this.#ensureCapacity(labelBound);
     this.#entries = new Array(labelBound).fill(undefined);
     for (const [label, entry] of entries) {
       this.#entries[label] = entry;
