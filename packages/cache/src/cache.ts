@@ -4,7 +4,7 @@ import { TaskCancelledError, TimeoutStrategy, timeout } from 'cockatiel';
 import type { BusMessage, CacheBus } from './cache-bus';
 import { createEntry, isFresh, isServable, physicalTtl, type StoredEntry } from './cache-entry';
 import type { CacheEvents, ResultStatus } from './cache-events';
-import { FactoryTimeoutError, InvalidKeyError } from './errors';
+import { CacheNotConfiguredError, FactoryTimeoutError, InvalidKeyError, InvalidTtlError } from './errors';
 import { assertKey, assertValue } from './key';
 import type { L2Health, L2Stats, L2Tier } from './l2-tier';
 import { MemoryTier, type MemoryTierOptions, type MemoryTierStats } from './memory-tier';
@@ -59,6 +59,11 @@ export interface CacheOptions extends Omit<GetOrSetOptions, 'tags'> {
   lockWaitMs?: number;
   /** How often a tag's invalidation time is re-read from the shared tier, ms (default 5,000). */
   tagRefreshMs?: number;
+  /**
+   * Longest life of a tagged entry, ms (default 7 days): a tagged entry's TTL plus grace is capped at
+   * it, and tag invalidation times are kept that long and no longer (default 604,800,000).
+   */
+  tagRetentionMs?: number;
   /** Enables `writeBehind(key, value)`: batched delivery to your store. */
   writeBehind?: WriteBehindOptions;
 }
@@ -84,6 +89,8 @@ export interface CacheStats {
   l2: L2Stats | undefined;
   writeBehind: { pending: number; flushed: number; failures: number } | undefined;
   bus: { published: number; received: number };
+  /** Tags whose invalidation time this instance holds (bounded: see `tagRetentionMs`). */
+  tags: number;
 }
 
 interface Core {
@@ -98,7 +105,9 @@ interface Core {
   defaults: Required<Pick<CacheOptions, 'ttl' | 'grace' | 'refreshAhead' | 'lock' | 'lockTtlMs' | 'lockWaitMs'>> &
     Pick<CacheOptions, 'tier' | 'softTimeoutMs' | 'hardTimeoutMs'>;
   ttlTiers: Record<string, TtlTier>;
-  counters: Omit<CacheStats, 'l1' | 'l2' | 'writeBehind' | 'bus'> & { published: number; received: number };
+  counters: Omit<CacheStats, 'l1' | 'l2' | 'writeBehind' | 'bus' | 'tags'> & { published: number; received: number };
+  /** The one close of this cache and its namespace views. */
+  closing?: Promise<void>;
 }
 
 /**
@@ -106,6 +115,9 @@ interface Core {
  * state in the public type: set immediately before `new Cache()` and consumed by it.
  */
 let pendingView: { core: Core; prefix: string } | undefined;
+
+/** Keeps a key's single flight (and fleet lock) until `work` settles. */
+type Hold = (work: Promise<unknown>) => void;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -149,7 +161,7 @@ export class Cache {
       l1: new MemoryTier<StoredEntry>(options.memory),
       l2: options.l2,
       bus: options.bus,
-      tags: new TagRegistry(options.l2, options.tagRefreshMs ?? 5_000, onL2Error),
+      tags: new TagRegistry(options.l2, options.tagRefreshMs ?? 5_000, onL2Error, tagRetention(options.tagRetentionMs)),
       inflight: new Map(),
       emitter,
       writeBehind: options.writeBehind
@@ -254,9 +266,12 @@ export class Cache {
   /** Writes through both tiers now and queues the value for the write-behind sink. */
   async writeBehind(key: string, value: unknown, options: EntryOptions = {}): Promise<void> {
     const queue = this.#core.writeBehind;
-    if (!queue) throw new Error('writeBehind needs the `writeBehind` option (a sink) on the cache');
+    if (!queue) throw new CacheNotConfiguredError('writeBehind needs the `writeBehind` option (a sink) on the cache');
+    // The sink sees the namespaced key, so two namespaces writing `k` stay two writes.
+    const full = this.#key(key);
+    queue.assertRoom(full); // refused before anything is written
     await this.set(key, value, options);
-    queue.enqueue(key, value);
+    queue.enqueue(full, value);
   }
 
   /** Delivers queued write-behind writes now. */
@@ -318,7 +333,7 @@ export class Cache {
       this.#maybeRefreshAhead(full, l1, factory, opts);
       return { value: l1.v as T, status: 'hit' };
     }
-    return this.#singleFlight(full, () => this.#load(full, factory, opts, l1)) as Promise<DetailedResult<T>>;
+    return this.#singleFlight(full, (hold) => this.#load(full, factory, opts, l1, hold)) as Promise<DetailedResult<T>>;
   }
 
   /** `up` with a working L2 (or none), `degraded` while L2 is unreachable: memory still serves. */
@@ -338,14 +353,25 @@ export class Cache {
       l2: l2?.stats(),
       writeBehind: writeBehind && { pending: writeBehind.size, flushed: writeBehind.flushed, failures: writeBehind.failures },
       bus: { published, received },
+      tags: this.#core.tags.size,
     };
   }
 
-  /** Flushes write-behind (throws if it cannot), then closes the bus and the L2 tier. */
+  /**
+   * Flushes write-behind, then closes the bus and the L2 tier — those even when the flush failed, so
+   * the process can exit; the flush's `WriteBehindError` is thrown afterwards. Idempotent.
+   */
   async close(): Promise<void> {
-    await this.#core.writeBehind?.close();
-    await this.#core.bus?.close();
-    await this.#core.l2?.close();
+    if (this.#core.closing) return this.#core.closing.catch(() => undefined);
+    this.#core.closing = (async () => {
+      try {
+        await this.#core.writeBehind?.close();
+      } finally {
+        await this.#core.bus?.close();
+        await this.#core.l2?.close();
+      }
+    })();
+    return this.#core.closing;
   }
 
   // ---- internals ----
@@ -361,8 +387,12 @@ export class Cache {
     const ttl = resolveTtl(options.ttl, options.tier ?? (options.ttl === undefined ? defaults.tier : undefined), ttlTiers, defaults.ttl);
     const grace = options.grace ?? defaults.grace;
     assertDuration(grace, 'grace');
-    if (options.tags) for (const tag of options.tags) assertKey(tag);
-    return createEntry(value, ttl, grace, options.tags);
+    if (!options.tags || options.tags.length === 0) return createEntry(value, ttl, grace, undefined);
+    for (const tag of options.tags) assertKey(tag);
+    // A tagged entry must die before the tag times that could invalidate it are forgotten.
+    const retention = this.#core.tags.retentionMs;
+    const cappedTtl = ttl === 0 || ttl > retention ? retention : ttl;
+    return createEntry(value, cappedTtl, Math.min(grace, retention - cappedTtl), options.tags);
   }
 
   async #write(full: string, value: unknown, options: EntryOptions): Promise<StoredEntry> {
@@ -432,10 +462,23 @@ export class Cache {
     return entry;
   }
 
-  #singleFlight(full: string, load: () => Promise<DetailedResult<unknown>>): Promise<DetailedResult<unknown>> {
+  /**
+   * One load per key at a time. A load may `hold` the key past its answer — a factory still running
+   * after a soft timeout served stale — so callers meanwhile share that answer instead of starting
+   * another factory (a slow backend would otherwise get a stampede exactly when it is slow).
+   */
+  #singleFlight(full: string, load: (hold: Hold) => Promise<DetailedResult<unknown>>): Promise<DetailedResult<unknown>> {
     const running = this.#core.inflight.get(full);
     if (running) return running;
-    const promise = load().finally(() => this.#core.inflight.delete(full));
+    let held: Promise<unknown> | undefined;
+    const promise = load((work) => (held = work));
+    const release = () => {
+      if (this.#core.inflight.get(full) === promise) this.#core.inflight.delete(full);
+    };
+    promise.then(
+      () => (held ? held.then(release, release) : release()),
+      release,
+    );
     this.#core.inflight.set(full, promise);
     return promise;
   }
@@ -445,6 +488,7 @@ export class Cache {
     factory: (ctx: FactoryContext) => Promise<T> | T,
     opts: GetOrSetOptions & Core['defaults'],
     l1Stale: StoredEntry | undefined,
+    hold: Hold,
   ): Promise<DetailedResult<T>> {
     const l2Entry = await this.#readL2(full);
     if (l2Entry && isFresh(l2Entry)) {
@@ -473,10 +517,16 @@ export class Cache {
         }
       }
     }
+    // The fleet lock, like the single flight, lasts as long as the factory, not the caller's wait.
+    let background: Promise<unknown> | undefined;
     try {
-      return await this.#runFactory(full, factory, opts, stale);
+      return await this.#runFactory(full, factory, opts, stale, (work) => hold((background = work)));
     } finally {
-      if (token !== undefined) await l2!.unlock(full, token).catch((e: unknown) => this.#l2Failed(e));
+      if (token !== undefined) {
+        const unlock = () => l2!.unlock(full, token).catch((e: unknown) => this.#l2Failed(e));
+        if (background) void background.then(unlock, unlock);
+        else await unlock();
+      }
     }
   }
 
@@ -497,6 +547,7 @@ export class Cache {
     factory: (ctx: FactoryContext) => Promise<T> | T,
     opts: GetOrSetOptions & Core['defaults'],
     stale: StoredEntry | undefined,
+    hold: Hold = () => undefined,
   ): Promise<DetailedResult<T>> {
     const { counters, emitter } = this.#core;
     counters.factoryCalls++;
@@ -513,7 +564,7 @@ export class Cache {
       const soft = Symbol('soft');
       const winner = await Promise.race([job, sleep(opts.softTimeoutMs).then(() => soft)]).catch(() => undefined);
       if (winner === soft) {
-        job.catch((error: unknown) => this.#factoryFailed(full, error));
+        hold(job.catch((error: unknown) => this.#factoryFailed(full, error)));
         counters.staleServed++;
         emitter.emit('stale', { key: full });
         return { value: stale.v as T, status: 'stale' };
@@ -544,7 +595,7 @@ export class Cache {
     const ttl = entry.e - entry.c;
     if (entry.e - Date.now() > ttl * fraction) return;
     // Background refresh: the caller already has its value; errors are reported, not thrown.
-    this.#singleFlight(full, () => this.#runFactory(full, factory, opts, entry) as Promise<DetailedResult<unknown>>).catch(
+    this.#singleFlight(full, (hold) => this.#runFactory(full, factory, opts, entry, hold) as Promise<DetailedResult<unknown>>).catch(
       () => undefined,
     );
   }
@@ -592,6 +643,15 @@ export class Cache {
     else if (message.op === 'tags') tags.heard(message.keys);
     this.#core.emitter.emit('bus:message', message);
   }
+}
+
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+
+function tagRetention(value: number | undefined): number {
+  if (value === undefined) return WEEK_MS;
+  assertDuration(value, 'tagRetentionMs');
+  if (value === 0) throw new InvalidTtlError('tagRetentionMs must be above 0');
+  return value;
 }
 
 function newest(a: StoredEntry | undefined, b: StoredEntry | undefined): StoredEntry | undefined {

@@ -64,3 +64,17 @@ export class WriteBehindError extends CacheError {
     super('CACHE_WRITE_BEHIND_FAILED', `write-behind sink failed; ${pending} write(s) are still queued`, options);
   }
 }
+
+/** The write-behind queue holds `maxPending` writes already: this one was refused, nothing was written. */
+export class WriteBehindFullError extends CacheError {
+  constructor(readonly maxPending: number) {
+    super('CACHE_WRITE_BEHIND_FULL', `write-behind queue is full (${maxPending} writes waiting for the sink); slow down or raise maxPending`);
+  }
+}
+
+/** A method that needs an option the cache was created without (`writeBehind` without a sink). */
+export class CacheNotConfiguredError extends CacheError {
+  constructor(message: string) {
+    super('CACHE_NOT_CONFIGURED', message);
+  }
+}

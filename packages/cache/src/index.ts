@@ -29,4 +29,6 @@ export {
   L2UnavailableError,
   SerializationError,
   WriteBehindError,
+  WriteBehindFullError,
+  CacheNotConfiguredError,
 } from './errors';

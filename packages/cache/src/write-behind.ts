@@ -1,5 +1,5 @@
 import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
-import { WriteBehindError } from './errors';
+import { WriteBehindError, WriteBehindFullError } from './errors';
 
 /** One queued write. */
 export interface WriteBehindItem {
@@ -15,6 +15,8 @@ export interface WriteBehindOptions {
   batchSize?: number;
   /** Flush this often, in ms (default 1,000). */
   flushIntervalMs?: number;
+  /** Most distinct keys waiting; a write beyond it is refused with `WriteBehindFullError` (default 10,000). */
+  maxPending?: number;
   /** Attempts per batch before giving up until the next flush (default 5). */
   maxAttempts?: number;
   /** First retry delay in ms, doubling (default 50). */
@@ -40,7 +42,7 @@ export class WriteBehindQueue {
   failures = 0;
 
   constructor(options: WriteBehindOptions) {
-    this.#options = { batchSize: 100, flushIntervalMs: 1_000, maxAttempts: 5, initialDelayMs: 50, ...options };
+    this.#options = { batchSize: 100, flushIntervalMs: 1_000, maxAttempts: 5, initialDelayMs: 50, maxPending: 10_000, ...options };
     this.#retry = retry(handleAll, {
       maxAttempts: this.#options.maxAttempts - 1,
       backoff: new ExponentialBackoff({ initialDelay: this.#options.initialDelayMs, maxDelay: 5_000 }),
@@ -54,8 +56,14 @@ export class WriteBehindQueue {
     return this.#pending.size;
   }
 
-  /** Queues a write; a full batch triggers a flush. */
+  /** Throws `WriteBehindFullError` unless a write for `key` can be queued (a queued key can always be rewritten). */
+  assertRoom(key: string): void {
+    if (this.#pending.size >= this.#options.maxPending && !this.#pending.has(key)) throw new WriteBehindFullError(this.#options.maxPending);
+  }
+
+  /** Queues a write (see `assertRoom`); a full batch triggers a flush. */
   enqueue(key: string, value: unknown): void {
+    this.assertRoom(key);
     this.#pending.delete(key); // re-insert so the newest write goes last
     this.#pending.set(key, value);
     if (this.#pending.size >= this.#options.batchSize) void this.flush().catch(() => undefined);
@@ -67,7 +75,7 @@ export class WriteBehindQueue {
     return this.#flushing;
   }
 
-  /** Stops the timer and flushes what is left. */
+  /** Stops the timer and flushes what is left (throws `WriteBehindError` if the sink still fails). */
   async close(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;

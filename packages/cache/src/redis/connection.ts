@@ -50,6 +50,7 @@ export class RedisConnection {
   readonly #owned: boolean;
   readonly isCluster: boolean;
   #subscriber: Commands | undefined;
+  #closed = false;
   #whenReady: Promise<void> | undefined;
 
   constructor(source: RedisSource, onError: (error: Error) => void) {
@@ -176,8 +177,11 @@ export class RedisConnection {
   }
 
   /** Closes what this package opened; a caller's client stays as it is. */
+  /** Closes the connections this object opened; idempotent (several tiers or caches may share it). */
   close(): void {
     this.closeSubscriber();
+    if (this.#closed) return;
+    this.#closed = true;
     if (this.#owned) this.#raw.destroy();
   }
 }

@@ -38,6 +38,8 @@ export class RedisBus implements CacheBus {
     });
   }
 
+  #closed = false;
+
   async subscribe(handler: (message: BusMessage) => void): Promise<void> {
     const listener = (raw: string) => {
       try {
@@ -54,9 +56,13 @@ export class RedisBus implements CacheBus {
     });
   }
 
+  /** Unsubscribes and closes the subscriber connection; idempotent. */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     const unsubscribe = await Promise.race([this.#unsubscribe, Promise.resolve(undefined)]);
-    await unsubscribe?.();
+    // The subscriber may be gone already (its tier closed first): nothing left to undo then.
+    await unsubscribe?.().catch(() => undefined);
     this.#tier.connection.closeSubscriber();
   }
 }
