@@ -44,3 +44,38 @@ export class InvalidOptionsError extends StorageError {
     super('STORAGE_INVALID_OPTIONS', message);
   }
 }
+
+/** The store could not be reached or stopped answering: refused, reset, stalled past the deadline, 5xx after retries. */
+export class StorageUnavailableError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORAGE_UNAVAILABLE', message, options);
+  }
+}
+
+/** The store refused the request for another reason (access denied, bad request); `status` is its HTTP status. */
+export class StorageRequestError extends StorageError {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super('STORAGE_REQUEST_FAILED', message, options);
+  }
+}
+
+/** The caller's `signal` aborted the operation. */
+export class StorageAbortedError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORAGE_ABORTED', message, options);
+  }
+}
+
+/** `delete` of several keys: the store refused some of them (`failed` lists key and reason). */
+export class PartialDeleteError extends StorageError {
+  constructor(
+    readonly failed: Array<{ key: string; reason: string }>,
+    readonly deleted: number,
+  ) {
+    super('STORAGE_PARTIAL_DELETE', `${failed.length} key(s) could not be deleted (first: "${failed[0]?.key}": ${failed[0]?.reason}); ${deleted} were`);
+  }
+}

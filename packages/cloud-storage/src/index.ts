@@ -16,7 +16,18 @@ export { assertKey, MAX_KEY_BYTES } from './key';
 export { listAll } from './list-all';
 export { listFromKeys } from './list-keys';
 export { readAll } from './body';
-export { IntegrityError, InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, StorageError, UnsupportedFeatureError } from './errors';
+export {
+  IntegrityError,
+  InvalidKeyError,
+  InvalidOptionsError,
+  ObjectNotFoundError,
+  PartialDeleteError,
+  StorageAbortedError,
+  StorageError,
+  StorageRequestError,
+  StorageUnavailableError,
+  UnsupportedFeatureError,
+} from './errors';
 export { replicate } from './replicate';
 export type { ReplicateOptions, ReplicateProgress, ReplicateReport } from './replicate';
 export { analyzeCosts, DEFAULT_PRICES, MINIMUM_DAYS, MIN_TRANSITION_BYTES } from './cost-analysis';

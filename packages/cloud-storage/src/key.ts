@@ -27,3 +27,11 @@ export function assertPrefix(prefix: string): void {
   if (prefix === '') return;
   assertKey(prefix.endsWith('/') ? `${prefix}x` : prefix);
 }
+
+/** A provider's key prefix as a folder: empty, or ending with `/` (so `tenant-a` never sees `tenant-ab/`). */
+export function folderPrefix(prefix: string | undefined): string {
+  if (prefix === undefined || prefix === '') return '';
+  const folder = prefix.endsWith('/') ? prefix : `${prefix}/`;
+  assertPrefix(folder);
+  return folder;
+}

@@ -30,6 +30,8 @@ export interface PutOptions {
   /** Provider storage class or tier (`STANDARD_IA`, `GLACIER`, ...). */
   storageClass?: string;
   onProgress?: (progress: Progress) => void;
+  /** Aborts the upload (`StorageAbortedError`). */
+  signal?: AbortSignal;
 }
 
 /** Options of `get`. */
@@ -39,6 +41,8 @@ export interface GetOptions {
   /** Recompute the checksum while reading and fail the stream on a mismatch. */
   verify?: boolean;
   onProgress?: (progress: Progress) => void;
+  /** Aborts the request (`StorageAbortedError`). */
+  signal?: AbortSignal;
 }
 
 /** What a provider knows about an object. */
@@ -64,6 +68,8 @@ export interface ListOptions {
   pageSize?: number;
   /** Opaque cursor from the previous page. */
   cursor?: string;
+  /** Aborts the request (`StorageAbortedError`). */
+  signal?: AbortSignal;
 }
 
 /** One page of a listing. */

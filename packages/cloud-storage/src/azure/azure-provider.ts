@@ -1,9 +1,10 @@
 import type { Readable } from 'node:stream';
-import { BlobSASPermissions, type ContainerClient, RestError } from '@azure/storage-blob';
+import { BlobSASPermissions, type ContainerClient } from '@azure/storage-blob';
+import { callDeadline, idleWatchdog, storageError, type CallDeadline } from '../call-deadline';
 import { uploadBody } from '../body';
 import { splitMetadata } from '../stored-metadata';
-import { ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
-import { assertKey, assertPrefix } from '../key';
+import { StorageUnavailableError, UnsupportedFeatureError } from '../errors';
+import { assertKey, assertPrefix, folderPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
 import { assertGetOptions, assertSignedUrlOptions, existsFromStat } from '../provider-checks';
 import { downloadStages, withProgress } from '../stream-stages';
@@ -17,6 +18,8 @@ export interface AzureProviderOptions {
   /** Block size and parallel blocks of uploads (defaults 8 MiB × 4): memory ≈ their product. */
   blockSize?: number;
   concurrency?: number;
+  /** Deadline of each request, and the longest a transfer may go without progress, ms (default 30,000). */
+  timeoutMs?: number;
 }
 
 const TIERS = ['Hot', 'Cool', 'Cold', 'Archive'];
@@ -36,11 +39,12 @@ export class AzureProvider implements StorageProvider {
   readonly #prefix: string;
   readonly #blockSize: number;
   readonly #concurrency: number;
+  readonly #timeoutMs: number;
 
   constructor(options: AzureProviderOptions) {
     this.#container = options.container;
-    this.#prefix = options.prefix ?? '';
-    if (this.#prefix !== '') assertPrefix(this.#prefix);
+    this.#prefix = folderPrefix(options.prefix);
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#blockSize = options.blockSize ?? 8 * 1024 * 1024;
     this.#concurrency = options.concurrency ?? 4;
   }
@@ -67,40 +71,64 @@ export class AzureProvider implements StorageProvider {
     // read once) and the checksum is added by setMetadata, which rewrites no data.
     const prepared = await uploadBody(body, { hashFileFirst: false });
     const metadata: Record<string, string> = { ...options.metadata, ...(options.classification ? { [META_CLASSIFICATION]: options.classification } : {}) };
-    await blob.uploadStream(withProgress(prepared.stream, key, prepared.size, options.onProgress), this.#blockSize, this.#concurrency, {
-      blobHTTPHeaders: options.contentType ? { blobContentType: options.contentType } : {},
-      metadata: { ...metadata, ...(prepared.sha256Before ? { [META_SHA256]: prepared.sha256Before } : {}) },
-      ...(options.storageClass ? { tier: options.storageClass } : {}),
-      ...(encryption?.type === 'scope' ? { encryptionScope: encryption.scope } : {}),
-    });
+    // An idle deadline: a large upload may take long, but never long without a block going through.
+    await this.#call(`put "${key}"`, undefined, options.signal, (abortSignal, deadline) =>
+      blob.uploadStream(withProgress(prepared.stream, key, prepared.size, options.onProgress), this.#blockSize, this.#concurrency, {
+        abortSignal,
+        onProgress: () => deadline.extend(),
+        blobHTTPHeaders: options.contentType ? { blobContentType: options.contentType } : {},
+        metadata: { ...metadata, ...(prepared.sha256Before ? { [META_SHA256]: prepared.sha256Before } : {}) },
+        ...(options.storageClass ? { tier: options.storageClass } : {}),
+        ...(encryption?.type === 'scope' ? { encryptionScope: encryption.scope } : {}),
+      }),
+    );
+    let digest: string;
     try {
-      const digest = await prepared.sent();
-      if (!prepared.sha256Before) await blob.setMetadata({ ...metadata, [META_SHA256]: digest });
+      digest = await prepared.sent();
     } catch (error) {
-      await this.delete(key).catch(() => undefined); // no blob without its checksum; the first error is the one reported
+      await this.delete(key).catch(() => undefined); // bytes that changed as they were sent: no blob under a wrong checksum
       throw error;
     }
+    if (!prepared.sha256Before) {
+      try {
+        await this.#call('record checksum', undefined, options.signal, (abortSignal) => blob.setMetadata({ ...metadata, [META_SHA256]: digest }, { abortSignal }));
+      } catch (error) {
+        // The new bytes are stored; deleting them would lose the blob they replaced as well.
+        throw new StorageUnavailableError(`put "${key}": the blob was stored but its checksum could not be recorded; retry the put`, { cause: error });
+      }
+    }
     return this.stat(key);
+  }
+
+  /** Runs one SDK call under the deadline (joined with the caller's signal), errors made this package's. */
+  async #call<T>(what: string, key: string | undefined, signal: AbortSignal | undefined, fn: (abortSignal: AbortSignal, deadline: CallDeadline) => Promise<T>): Promise<T> {
+    const deadline = callDeadline(this.#timeoutMs, signal);
+    try {
+      // The SDK does not give up at once on abort (it finishes a retry delay, or an upload's block
+      // queue, first): the caller is answered at the deadline and the SDK winds down behind it.
+      return await abortable(fn(deadline.signal, deadline), deadline.signal);
+    } catch (error) {
+      throw storageError(error, key === undefined ? what : `${what} "${key}"`, deadline, key);
+    } finally {
+      deadline.clear();
+    }
   }
 
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const blob = this.#blob(key);
     assertGetOptions(options);
     const range = options.range;
-    try {
-      const offset = range?.start ?? 0;
-      const count = range?.end === undefined ? undefined : range.end - range.start + 1;
-      const res = await blob.download(offset, count);
-      return downloadStages(res.readableStreamBody as Readable, key, { sha256: res.metadata?.[META_SHA256], size: res.contentLength }, options);
-    } catch (error) {
-      throw notFound(error, key);
-    }
+    const offset = range?.start ?? 0;
+    const count = range?.end === undefined ? undefined : range.end - range.start + 1;
+    const res = await this.#call('get', key, options.signal, (abortSignal) => blob.download(offset, count, { abortSignal }));
+    const body = idleWatchdog(res.readableStreamBody as Readable, this.#timeoutMs, `get "${key}"`);
+    return downloadStages(body, key, { sha256: res.metadata?.[META_SHA256], size: res.contentLength }, options);
   }
 
   async stat(key: string): Promise<ObjectInfo> {
     const blob = this.#blob(key);
-    try {
-      const p = await blob.getProperties();
+    const p = await this.#call('stat', key, undefined, (abortSignal) => blob.getProperties({ abortSignal }));
+    {
       const { metadata, classification, sha256 } = splitMetadata(p.metadata, META_NAMES);
       return {
         key,
@@ -113,8 +141,6 @@ export class AzureProvider implements StorageProvider {
         checksum: sha256 ? { algorithm: 'sha256', value: sha256 } : undefined,
         encrypted: p.isServerEncrypted ?? false,
       };
-    } catch (error) {
-      throw notFound(error, key);
     }
   }
 
@@ -125,7 +151,7 @@ export class AzureProvider implements StorageProvider {
   async delete(keys: string | string[]): Promise<number> {
     const list = Array.isArray(keys) ? keys : [keys];
     const blobs = list.map((k) => this.#blob(k));
-    const results = await Promise.all(blobs.map((b) => b.deleteIfExists()));
+    const results = await Promise.all(blobs.map((b, i) => this.#call('delete', list[i], undefined, (abortSignal) => b.deleteIfExists({ abortSignal }))));
     return results.filter((r) => r.succeeded).length;
   }
 
@@ -134,10 +160,12 @@ export class AzureProvider implements StorageProvider {
     const pageSize = options.pageSize ?? 1000;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 5000) throw new RangeError(`pageSize must be 1..5000, got ${pageSize}`);
     const prefix = this.#prefix + (options.prefix ?? '');
-    const pages = options.delimiter
-      ? this.#container.listBlobsByHierarchy(options.delimiter, { prefix }).byPage({ maxPageSize: pageSize, ...(options.cursor ? { continuationToken: options.cursor } : {}) })
-      : this.#container.listBlobsFlat({ prefix }).byPage({ maxPageSize: pageSize, ...(options.cursor ? { continuationToken: options.cursor } : {}) });
-    const { value: page } = await pages.next();
+    const { value: page } = await this.#call('list', undefined, options.signal, (abortSignal) => {
+      const pages = options.delimiter
+        ? this.#container.listBlobsByHierarchy(options.delimiter, { prefix, abortSignal }).byPage({ maxPageSize: pageSize, ...(options.cursor ? { continuationToken: options.cursor } : {}) })
+        : this.#container.listBlobsFlat({ prefix, abortSignal }).byPage({ maxPageSize: pageSize, ...(options.cursor ? { continuationToken: options.cursor } : {}) });
+      return pages.next();
+    });
     const segment = page?.segment as { blobItems: Array<{ name: string; properties: { contentLength?: number; lastModified: Date; accessTier?: string } }>; blobPrefixes?: Array<{ name: string }> } | undefined;
     return {
       objects: (segment?.blobItems ?? []).map((b) => ({
@@ -154,16 +182,15 @@ export class AzureProvider implements StorageProvider {
   async copy(from: string, to: string): Promise<void> {
     const source = this.#blob(from);
     const target = this.#blob(to);
-    try {
-      // Copy Blob takes the account's default tier unless told otherwise: the source's tier is carried.
-      const { accessTier } = await source.getProperties();
-      await (await target.beginCopyFromURL(source.url, accessTier ? { tier: accessTier } : {})).pollUntilDone();
-    } catch (error) {
-      throw notFound(error, from);
-    }
+    // Copy Blob takes the account's default tier unless told otherwise: the source's tier is carried.
+    await this.#call('copy', from, undefined, async (abortSignal) => {
+      const { accessTier } = await source.getProperties({ abortSignal });
+      await (await target.beginCopyFromURL(source.url, { abortSignal, ...(accessTier ? { tier: accessTier } : {}) })).pollUntilDone();
+    });
   }
 
   async move(from: string, to: string): Promise<void> {
+    if (from === to) return void (await this.stat(from)); // a move onto itself keeps the blob
     await this.copy(from, to);
     await this.delete(from);
   }
@@ -184,6 +211,17 @@ export class AzureProvider implements StorageProvider {
   }
 }
 
-function notFound(error: unknown, key: string): unknown {
-  return error instanceof RestError && error.statusCode === 404 ? new ObjectNotFoundError(key) : error;
+
+/** `work`, or a rejection with the signal's reason as soon as it aborts. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => undefined); // its late failure has nobody left to tell
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error)),
+    );
+  });
 }

@@ -1,19 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { toStream } from '../body';
 import { assertGetOptions, existsFromStat } from '../provider-checks';
 import { hashing, pulled, verified, withProgress } from '../stream-stages';
-import { IntegrityError, InvalidKeyError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
-import { assertKey, assertPrefix } from '../key';
+import { IntegrityError, InvalidOptionsError, ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
+import { assertPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
 import { listFromKeys } from '../list-keys';
 import { decryptFile, encryptStream } from './aes-gcm';
 import { copyHashed } from './copy-hashed';
 import { syncDir, syncFile } from './durable';
+import { LocalPaths, TMP } from './local-paths';
+import { metaFor, Sidecars, type Meta } from './sidecar';
+import { sweepStaleTemps } from './temp-sweep';
 import { Trash } from './trash';
 
 /** Options of the local-disk provider. */
@@ -29,35 +32,25 @@ export interface LocalProviderOptions {
   directIo?: boolean;
 }
 
-/** Internal folders under the root, never listed and never valid as a key's first segment. */
-const META = '.core-meta';
-const TMP = '.core-tmp';
-
-interface Meta {
-  size: number;
-  contentType: string | undefined;
-  metadata: Record<string, string>;
-  classification: ObjectInfo['classification'];
-  sha256: string;
-  encrypted: boolean;
-}
-
 /**
  * Local disk, the embedded default: objects are files under `root`, their metadata in a sidecar
- * tree, writes land through a temp file and a rename (an interrupted upload leaves no visible object),
- * and every path is checked against the real root so neither `..` nor a symlink can escape it.
+ * tree (`Sidecars`), writes land through a temp file and a rename (an interrupted upload leaves no
+ * visible object), and every path is checked against the real root (`LocalPaths`) so neither `..` nor
+ * a symlink can escape it. This class is the facade: the flows live in those files.
  */
 export class LocalProvider implements StorageProvider {
   readonly name = 'local';
-  readonly #root: string;
+  readonly #paths: LocalPaths;
+  readonly #sidecars: Sidecars;
   readonly #key: Buffer | undefined;
   readonly #directIo: boolean;
-  #realRoot: Promise<string> | undefined;
   #trash: Promise<Trash> | undefined;
+  #swept: Promise<void> | undefined;
 
   constructor(options: LocalProviderOptions) {
     if (options.encryptionKey && options.encryptionKey.length !== 32) throw new InvalidOptionsError('encryptionKey must be 32 bytes (AES-256)');
-    this.#root = options.root;
+    this.#paths = new LocalPaths(options.root);
+    this.#sidecars = new Sidecars(() => this.#real());
     this.#key = options.encryptionKey;
     this.#directIo = options.directIo ?? true;
   }
@@ -76,15 +69,13 @@ export class LocalProvider implements StorageProvider {
   }
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<ObjectInfo> {
-    this.#assertObjectKey(key);
+    this.#paths.assertObjectKey(key);
     if (options.storageClass !== undefined) throw new UnsupportedFeatureError('local', 'storage classes');
     if (options.encryption && options.encryption.type !== 'client') throw new UnsupportedFeatureError('local', `${options.encryption.type} encryption`);
     const encrypt = options.encryption?.type === 'client' || options.classification === 'confidential';
     if (encrypt && !this.#key) throw new InvalidOptionsError('client-side encryption (and every confidential object) needs an encryptionKey');
-    const target = await this.#path(key, true);
-    const tmpDir = join(await this.#real(), TMP);
-    await mkdir(tmpDir, { recursive: true });
-    const tmp = join(tmpDir, randomUUID());
+    const target = await this.#paths.forWrite(key);
+    const tmp = await this.#tempFile();
     if (!encrypt && typeof body === 'object' && 'path' in body && !(body instanceof Uint8Array)) {
       return this.#putFile(key, body.path, target, tmp, options);
     }
@@ -101,19 +92,29 @@ export class LocalProvider implements StorageProvider {
   /**
    * Writes the temp file (via `write`) and flushes it to the device, then the metadata, then renames
    * into place and flushes the folder: a put that returned survives a crash, and one that did not
-   * leaves no visible object. Cleans up on failure.
+   * leaves no visible object. On failure the temp file goes and the metadata is put back as it was.
    */
   async #commit(key: string, tmp: string, target: string, write: () => Promise<Meta>): Promise<ObjectInfo> {
+    let previous: Meta | undefined | null = null; // null: the metadata was not touched yet
     try {
       const meta = await write();
       await syncFile(tmp);
-      await this.#writeMeta(key, meta);
+      previous = await this.#sidecars.find(key);
+      await this.#sidecars.write(key, meta);
       await this.#replace(tmp, target);
       return this.#info(key, meta, new Date());
     } catch (error) {
       await rm(tmp, { force: true });
+      if (previous !== null) await (previous ? this.#sidecars.write(key, previous) : this.#sidecars.remove(key)).catch(() => undefined);
       throw error;
     }
+  }
+
+  /** A fresh temp file name; the first one also sweeps what crashed puts left behind. */
+  async #tempFile(): Promise<string> {
+    const dir = join(await this.#real(), TMP);
+    await mkdir(dir, { recursive: true });
+    return join(dir, randomUUID());
   }
 
   /**
@@ -132,7 +133,7 @@ export class LocalProvider implements StorageProvider {
 
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const meta = await this.#readMeta(key);
-    const path = await this.#path(key, false);
+    const path = await this.#paths.existing(key);
     assertGetOptions(options);
     const range = options.range;
     const end = range?.end === undefined ? meta.size - 1 : Math.min(range.end, meta.size - 1);
@@ -148,8 +149,10 @@ export class LocalProvider implements StorageProvider {
 
   async stat(key: string): Promise<ObjectInfo> {
     const meta = await this.#readMeta(key);
-    const path = await this.#path(key, false);
-    return this.#info(key, meta, (await stat(path)).mtime);
+    const path = await this.#paths.existing(key);
+    const info = await stat(path).catch((error: NodeJS.ErrnoException) => Promise.reject(error.code === 'ENOENT' ? new ObjectNotFoundError(key) : error));
+    if (!info.isFile()) throw new ObjectNotFoundError(key);
+    return this.#info(key, meta, info.mtime);
   }
 
   async exists(key: string): Promise<boolean> {
@@ -158,13 +161,13 @@ export class LocalProvider implements StorageProvider {
 
   async delete(keys: string | string[]): Promise<number> {
     const list = Array.isArray(keys) ? keys : [keys];
-    for (const key of list) this.#assertObjectKey(key);
+    for (const key of list) this.#paths.assertObjectKey(key);
     let removed = 0;
     for (const key of list) {
       if (!(await this.exists(key))) continue;
-      const path = await this.#path(key, false);
+      const path = await this.#paths.existing(key);
       if (!(await (await this.#openTrash()).discard(path))) await rm(path, { force: true });
-      await rm(await this.#metaPath(key), { force: true });
+      await this.#sidecars.remove(key);
       removed++;
     }
     return removed;
@@ -174,49 +177,53 @@ export class LocalProvider implements StorageProvider {
     const prefix = options.prefix ?? '';
     assertPrefix(prefix);
     const root = await this.#real();
+    // Only the folder the prefix names is walked, not the whole store. A file that is not an object —
+    // no metadata (a .DS_Store, something copied in by hand) or no valid key — is not listed.
+    const start = await this.#paths.listStart(prefix.slice(0, prefix.lastIndexOf('/') + 1));
+    const found = start ? await this.#paths.walk(start) : [];
+    const objects: ListPage['objects'] = [];
     const keys: string[] = [];
-    // Only the folder the prefix names is walked, not the whole store.
-    const start = await this.#listStart(root, prefix.slice(0, prefix.lastIndexOf('/') + 1));
-    if (start) await walk(root, start, keys);
-    const page = listFromKeys(keys.sort(), options);
-    const objects = await Promise.all(
-      page.keys.map(async (key) => {
-        const s = await stat(join(root, key));
-        return { key, size: (await this.#readMeta(key)).size, lastModified: s.mtime, storageClass: undefined };
-      }),
-    );
+    const metas = new Map<string, Meta>();
+    for (const key of found.sort()) {
+      if (!validKey(this.#paths, key) || !key.startsWith(prefix)) continue;
+      const meta = await this.#sidecars.find(key);
+      if (!meta) continue;
+      metas.set(key, meta);
+      keys.push(key);
+    }
+    const page = listFromKeys(keys, options);
+    for (const key of page.keys) {
+      const s = await stat(join(root, key));
+      objects.push({ key, size: metas.get(key)!.size, lastModified: s.mtime, storageClass: undefined });
+    }
     return { objects, prefixes: page.prefixes, cursor: page.cursor };
   }
 
   async copy(from: string, to: string): Promise<void> {
     const meta = await this.#readMeta(from);
-    const source = await this.#path(from, false);
-    const target = await this.#path(to, true);
-    const tmp = join(await this.#real(), TMP, randomUUID());
-    await mkdir(dirname(tmp), { recursive: true });
+    const source = await this.#paths.existing(from);
+    if (from === to) return;
+    const target = await this.#paths.forWrite(to);
+    const tmp = await this.#tempFile();
     await this.#commit(to, tmp, target, async () => {
       await copyFile(source, tmp);
       return meta;
     });
   }
 
+  /** Renames an object (its metadata first, so a crash leaves it findable under one key or both); `move(k, k)` keeps it. */
   async move(from: string, to: string): Promise<void> {
     const meta = await this.#readMeta(from);
-    const source = await this.#path(from, false);
-    const target = await this.#path(to, true);
-    await this.#writeMeta(to, meta);
+    const source = await this.#paths.existing(from);
+    if (from === to) return;
+    const target = await this.#paths.forWrite(to);
+    await this.#sidecars.write(to, meta);
     await this.#replace(source, target);
-    await rm(await this.#metaPath(from), { force: true });
+    await this.#sidecars.remove(from);
   }
 
   async signedUrl(_key: string, _options: SignedUrlOptions): Promise<string> {
     throw new UnsupportedFeatureError('local', 'signed URLs');
-  }
-
-  #assertObjectKey(key: string): void {
-    assertKey(key);
-    const first = key.split('/')[0]!;
-    if (first === META || first === TMP) throw new InvalidKeyError(`keys starting with "${first}/" are reserved by the local provider`);
   }
 
   #requireKey(): Buffer {
@@ -229,12 +236,18 @@ export class LocalProvider implements StorageProvider {
    * background, after the put or delete has returned (see `Trash`).
    */
   async idle(): Promise<void> {
+    await this.#swept;
     if (this.#trash) await (await this.#trash).idle();
   }
 
+  /** The real root; the first use also sweeps, in the background, temp files of puts that crashed. */
   #real(): Promise<string> {
-    this.#realRoot ??= mkdir(this.#root, { recursive: true }).then(() => realpath(this.#root));
-    return this.#realRoot;
+    const root = this.#paths.real();
+    this.#swept ??= root.then((r) => sweepStaleTemps(join(r, TMP))).then(
+      () => undefined,
+      () => undefined,
+    );
+    return root;
   }
 
   /** Renames `from` over `to` durably, leaving the file it replaces to the trash. */
@@ -249,6 +262,7 @@ export class LocalProvider implements StorageProvider {
     await syncDir(dirname(to));
   }
 
+  /** The trash, opened once. */
   #openTrash(): Promise<Trash> {
     this.#trash ??= this.#real().then(async (root) => {
       const trash = new Trash(join(root, TMP, 'trash'));
@@ -258,63 +272,9 @@ export class LocalProvider implements StorageProvider {
     return this.#trash;
   }
 
-  /** The folder under `root` named by `folder` (`a/b/` or empty), if it exists and lies inside the root. */
-  async #listStart(root: string, folder: string): Promise<string | undefined> {
-    if (folder === '') return root;
-    const first = folder.split('/')[0];
-    if (first === META || first === TMP) return undefined; // internal folders hold no objects
-    const path = join(root, folder.slice(0, -1));
-    let real: string;
-    try {
-      real = await realpath(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-      throw error;
-    }
-    // A symlinked folder is never walked (walk skips links), so it is not a place to start from either.
-    return real === path ? real : undefined;
-  }
-
-  /** The file for a key, proven to lie inside the real root (symlinks resolved). */
-  async #path(key: string, forWrite: boolean): Promise<string> {
-    this.#assertObjectKey(key);
-    const root = await this.#real();
-    const path = join(root, key);
-    if (forWrite) await mkdir(dirname(path), { recursive: true });
-    const probe = forWrite ? dirname(path) : path;
-    let real: string;
-    try {
-      real = await realpath(probe);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(key);
-      throw error;
-    }
-    if (real !== root && !real.startsWith(root + sep)) throw new InvalidKeyError(`key "${key}" resolves outside the storage root`);
-    return path;
-  }
-
-  async #metaPath(key: string): Promise<string> {
-    return join(await this.#real(), META, `${key}.json`);
-  }
-
   async #readMeta(key: string): Promise<Meta> {
-    this.#assertObjectKey(key);
-    try {
-      return JSON.parse(await readFile(await this.#metaPath(key), 'utf8')) as Meta;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(key);
-      throw error;
-    }
-  }
-
-  async #writeMeta(key: string, meta: Meta): Promise<void> {
-    const path = await this.#metaPath(key);
-    await mkdir(dirname(path), { recursive: true });
-    const tmp = `${path}.${randomUUID()}.tmp`;
-    await writeFile(tmp, JSON.stringify(meta));
-    await syncFile(tmp);
-    await rename(tmp, path);
-    await syncDir(dirname(path));
+    this.#paths.assertObjectKey(key);
+    return this.#sidecars.read(key);
   }
 
   #info(key: string, meta: Meta, lastModified: Date): ObjectInfo {
@@ -332,16 +292,12 @@ export class LocalProvider implements StorageProvider {
   }
 }
 
-function metaFor(options: PutOptions, size: number, sha256: string, encrypted: boolean): Meta {
-  return { size, contentType: options.contentType, metadata: { ...options.metadata }, classification: options.classification, sha256, encrypted };
-}
-
-async function walk(root: string, dir: string, keys: string[]): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (dir === root && (entry.name === META || entry.name === TMP)) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) await walk(root, path, keys);
-    else if (entry.isFile()) keys.push(relative(root, path).split(sep).join('/'));
+function validKey(paths: LocalPaths, key: string): boolean {
+  try {
+    paths.assertObjectKey(key);
+    return true;
+  } catch {
+    return false;
   }
 }
 

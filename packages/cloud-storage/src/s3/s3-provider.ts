@@ -9,6 +9,11 @@ import {
   PutObjectCommand,
   PutObjectTaggingCommand,
   S3Client,
+  type DeleteObjectsCommandOutput,
+  type GetObjectCommandOutput,
+  type GetObjectTaggingCommandOutput,
+  type HeadObjectCommandOutput,
+  type ListObjectsV2CommandOutput,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -17,8 +22,9 @@ import { uploadBody } from '../body';
 import { splitMetadata } from '../stored-metadata';
 import { assertGetOptions, assertSignedUrlOptions, existsFromStat } from '../provider-checks';
 import { downloadStages, withProgress } from '../stream-stages';
-import { ObjectNotFoundError, UnsupportedFeatureError } from '../errors';
-import { assertKey, assertPrefix } from '../key';
+import { callDeadline, idleWatchdog, storageError } from '../call-deadline';
+import { PartialDeleteError, StorageUnavailableError, UnsupportedFeatureError } from '../errors';
+import { assertKey, assertPrefix, folderPrefix } from '../key';
 import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo, PutOptions, SignedUrlOptions, StorageProvider } from '../provider';
 
 /** Options of the S3 provider (also GCS through its S3-compatible XML API). */
@@ -33,6 +39,12 @@ export interface S3ProviderOptions {
   queueSize?: number;
   /** `gcs` for Google Cloud Storage's XML API (its classes, no SSE headers). */
   flavor?: 'aws' | 'gcs';
+  /**
+   * Deadline of each request, and the longest a transfer may go without progress, ms (default 30,000);
+   * then the call fails with `StorageUnavailableError`. A client this provider creates also gets a 5 s
+   * connect timeout.
+   */
+  timeoutMs?: number;
 }
 
 const MIB = 1024 * 1024;
@@ -59,12 +71,16 @@ export class S3Provider implements StorageProvider {
   readonly #prefix: string;
   readonly #queueSize: number;
   readonly #flavor: 'aws' | 'gcs';
+  readonly #timeoutMs: number;
 
   constructor(options: S3ProviderOptions) {
-    this.#client = options.client ?? new S3Client(options.config ?? {});
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#client =
+      options.client ??
+      new S3Client({ ...options.config, requestHandler: options.config?.requestHandler ?? { connectionTimeout: 5_000, requestTimeout: this.#timeoutMs, throwOnRequestTimeout: true } });
     this.#bucket = options.bucket;
-    this.#prefix = options.prefix ?? '';
-    if (this.#prefix !== '') assertPrefix(this.#prefix);
+    // A prefix is a folder: `tenant-a` must not see `tenant-ab/`.
+    this.#prefix = folderPrefix(options.prefix);
     this.#queueSize = options.queueSize ?? 4;
     this.#flavor = options.flavor ?? 'aws';
     this.name = this.#flavor === 'gcs' ? 'gcs' : 's3';
@@ -105,8 +121,10 @@ export class S3Provider implements StorageProvider {
       StorageClass: options.storageClass as never,
       ...sseParams(encryption),
     };
+    const abortController = new AbortController();
     const upload = new Upload({
       client: this.#client,
+      abortController,
       params: {
         ...params,
         Metadata: { ...metadata, ...(prepared.sha256Before ? { [META_SHA256]: prepared.sha256Before } : {}) },
@@ -117,64 +135,99 @@ export class S3Provider implements StorageProvider {
       queueSize: this.#queueSize,
       leavePartsOnError: false, // an interrupted upload is aborted: no visible object, no orphan parts
     });
-    await upload.done();
+    // An idle deadline: a large upload may take long, but never long without a part going through.
+    const deadline = callDeadline(this.#timeoutMs, options.signal);
+    const onAbort = () => void upload.abort().catch(() => undefined);
+    deadline.signal.addEventListener('abort', onAbort, { once: true });
+    upload.on('httpUploadProgress', () => deadline.extend());
     try {
-      const digest = await prepared.sent();
-      if (!prepared.sha256Before) await this.#stampChecksum(full, digest, () => ({ ...params, Metadata: { ...metadata, [META_SHA256]: digest } }));
+      await upload.done();
     } catch (error) {
-      await this.delete(key).catch(() => undefined); // no object without its checksum, or under one its bytes lack
+      throw storageError(error, `put "${key}"`, deadline);
+    } finally {
+      deadline.signal.removeEventListener('abort', onAbort);
+      deadline.clear();
+    }
+    let digest: string;
+    try {
+      digest = await prepared.sent();
+    } catch (error) {
+      await this.delete(key).catch(() => undefined); // bytes that changed as they were sent: no object under a wrong checksum
       throw error;
+    }
+    if (!prepared.sha256Before) {
+      try {
+        await this.#stampChecksum(full, digest, () => ({ ...params, Metadata: { ...metadata, [META_SHA256]: digest } }), options.signal);
+      } catch (error) {
+        // The new bytes are stored whole (the SDK checks each part); deleting them would lose the object
+        // they replaced as well. Only the checksum is missing: say so, and a retried put completes it.
+        throw new StorageUnavailableError(`put "${key}": the object was stored but its checksum could not be recorded; retry the put`, { cause: error });
+      }
     }
     return this.stat(key);
   }
 
   /** Records a checksum computed during the upload: a tag on S3; on GCS a metadata-only copy (`withMetadata`). */
-  async #stampChecksum(full: string, digest: string, withMetadata: () => object): Promise<void> {
+  async #stampChecksum(full: string, digest: string, withMetadata: () => object, signal?: AbortSignal): Promise<void> {
     if (this.#flavor === 'aws') {
-      await this.#tagChecksum(full, digest);
+      await this.#tagChecksum(full, digest, signal);
     } else {
-      await this.#client.send(new CopyObjectCommand({ ...withMetadata(), Bucket: this.#bucket, Key: full, CopySource: this.#copySource(full), MetadataDirective: 'REPLACE' }));
+      await this.#send(new CopyObjectCommand({ ...withMetadata(), Bucket: this.#bucket, Key: full, CopySource: this.#copySource(full), MetadataDirective: 'REPLACE' }), 'record checksum', undefined, signal);
     }
   }
 
-  async #tagChecksum(full: string, digest: string): Promise<void> {
-    await this.#client.send(new PutObjectTaggingCommand({ Bucket: this.#bucket, Key: full, Tagging: { TagSet: [{ Key: META_SHA256, Value: digest }] } }));
+  async #tagChecksum(full: string, digest: string, signal?: AbortSignal): Promise<void> {
+    await this.#send(new PutObjectTaggingCommand({ Bucket: this.#bucket, Key: full, Tagging: { TagSet: [{ Key: META_SHA256, Value: digest }] } }), 'record checksum', undefined, signal);
   }
 
   /** The checksum from the metadata, else from the tag a stamped upload left (S3 only). */
-  async #storedChecksum(full: string, metadata: Record<string, string> | undefined): Promise<string | undefined> {
+  async #storedChecksum(full: string, metadata: Record<string, string> | undefined, key?: string): Promise<string | undefined> {
     if (metadata?.[META_SHA256] || this.#flavor !== 'aws') return metadata?.[META_SHA256];
-    const tags = await this.#client.send(new GetObjectTaggingCommand({ Bucket: this.#bucket, Key: full }));
+    const tags = await this.#send<GetObjectTaggingCommandOutput>(new GetObjectTaggingCommand({ Bucket: this.#bucket, Key: full }), 'read checksum', key);
     return tags.TagSet?.find((tag) => tag.Key === META_SHA256)?.Value;
+  }
+
+  /**
+   * Sends one command under the provider's deadline (joined with the caller's signal) and turns any
+   * failure into this package's errors (see `storageError`).
+   */
+  async #send<T>(command: { input: object }, what: string, key?: string, signal?: AbortSignal): Promise<T> {
+    const deadline = callDeadline(this.#timeoutMs, signal);
+    try {
+      return (await this.#client.send(command as never, { abortSignal: deadline.signal })) as T;
+    } catch (error) {
+      throw storageError(error, key === undefined ? what : `${what} "${key}"`, deadline, key);
+    } finally {
+      deadline.clear();
+    }
   }
 
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const full = this.#key(key);
     const range = options.range;
     assertGetOptions(options);
+    const res = await this.#send<GetObjectCommandOutput>(
+      new GetObjectCommand({ Bucket: this.#bucket, Key: full, ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}) }),
+      'get',
+      key,
+      options.signal,
+    );
+    const body = res.Body as Readable;
     try {
-      const res = await this.#client.send(
-        new GetObjectCommand({ Bucket: this.#bucket, Key: full, ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}) }),
-      );
-      const body = res.Body as Readable;
-      try {
-        const sha256 = options.verify ? await this.#storedChecksum(full, res.Metadata) : undefined;
-        return downloadStages(body, key, { sha256, size: res.ContentLength }, options);
-      } catch (error) {
-        body.destroy(); // the connection is not left holding an unread body
-        throw error;
-      }
+      const sha256 = options.verify ? await this.#storedChecksum(full, res.Metadata, key) : undefined;
+      return downloadStages(idleWatchdog(body, this.#timeoutMs, `get "${key}"`), key, { sha256, size: res.ContentLength }, options);
     } catch (error) {
-      throw notFound(error, key);
+      body.destroy(); // the connection is not left holding an unread body
+      throw error;
     }
   }
 
   async stat(key: string): Promise<ObjectInfo> {
     const full = this.#key(key);
-    try {
-      const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: full }));
+    const head = await this.#send<HeadObjectCommandOutput>(new HeadObjectCommand({ Bucket: this.#bucket, Key: full }), 'stat', key);
+    {
       const { metadata, classification } = splitMetadata(head.Metadata, META_NAMES);
-      const sha256 = await this.#storedChecksum(full, head.Metadata);
+      const sha256 = await this.#storedChecksum(full, head.Metadata, key);
       return {
         key,
         size: head.ContentLength ?? 0,
@@ -186,8 +239,6 @@ export class S3Provider implements StorageProvider {
         checksum: sha256 ? { algorithm: 'sha256', value: sha256 } : undefined,
         encrypted: head.ServerSideEncryption !== undefined,
       };
-    } catch (error) {
-      throw notFound(error, key);
     }
   }
 
@@ -200,10 +251,14 @@ export class S3Provider implements StorageProvider {
     for (const key of list) this.#key(key);
     // S3 reports absent keys as deleted too: count the ones that existed first.
     const existing = (await Promise.all(list.map(async (k) => ((await this.exists(k)) ? k : undefined)))).filter((k): k is string => !!k);
+    const failed: Array<{ key: string; reason: string }> = [];
     for (let i = 0; i < existing.length; i += 1000) {
       const batch = existing.slice(i, i + 1000);
-      await this.#client.send(new DeleteObjectsCommand({ Bucket: this.#bucket, Delete: { Objects: batch.map((k) => ({ Key: this.#key(k) })), Quiet: true } }));
+      const res = await this.#send<DeleteObjectsCommandOutput>(new DeleteObjectsCommand({ Bucket: this.#bucket, Delete: { Objects: batch.map((k) => ({ Key: this.#key(k) })), Quiet: true } }), 'delete');
+      // DeleteObjects answers 200 and lists the keys it could not delete: each one is a failure.
+      for (const e of res.Errors ?? []) failed.push({ key: (e.Key ?? '').slice(this.#prefix.length), reason: `${e.Code ?? 'error'}: ${e.Message ?? ''}`.trim() });
     }
+    if (failed.length > 0) throw new PartialDeleteError(failed, existing.length - failed.length);
     return existing.length;
   }
 
@@ -211,7 +266,7 @@ export class S3Provider implements StorageProvider {
     assertPrefix(options.prefix ?? '');
     const pageSize = options.pageSize ?? 1000;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new RangeError(`pageSize must be 1..1000, got ${pageSize}`);
-    const res = await this.#client.send(
+    const res = await this.#send<ListObjectsV2CommandOutput>(
       new ListObjectsV2Command({
         Bucket: this.#bucket,
         Prefix: this.#prefix + (options.prefix ?? ''),
@@ -219,6 +274,9 @@ export class S3Provider implements StorageProvider {
         ...(options.delimiter ? { Delimiter: options.delimiter } : {}),
         ...(options.cursor ? { ContinuationToken: options.cursor } : {}),
       }),
+      'list',
+      undefined,
+      options.signal,
     );
     return {
       objects: (res.Contents ?? []).map((o) => ({
@@ -235,25 +293,24 @@ export class S3Provider implements StorageProvider {
   async copy(from: string, to: string): Promise<void> {
     const source = this.#key(from);
     const target = this.#key(to);
-    try {
+    {
       // A copy is the same object under another key. CopyObject alone would make it STANDARD and encrypt
       // it with the bucket's default, so the class and SSE settings are carried; so is a checksum kept in
       // a tag (S3 copies tags, not every S3-compatible store does).
-      const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: source }));
-      const tagged = head.Metadata?.[META_SHA256] ? undefined : await this.#storedChecksum(source, head.Metadata);
+      const head = await this.#send<HeadObjectCommandOutput>(new HeadObjectCommand({ Bucket: this.#bucket, Key: source }), 'copy', from);
+      const tagged = head.Metadata?.[META_SHA256] ? undefined : await this.#storedChecksum(source, head.Metadata, from);
       const carried = {
         ...(head.StorageClass && head.StorageClass !== 'STANDARD' ? { StorageClass: head.StorageClass } : {}),
         ...(this.#flavor === 'aws' && head.ServerSideEncryption ? { ServerSideEncryption: head.ServerSideEncryption } : {}),
         ...(this.#flavor === 'aws' && head.SSEKMSKeyId ? { SSEKMSKeyId: head.SSEKMSKeyId } : {}),
       };
-      await this.#client.send(new CopyObjectCommand({ Bucket: this.#bucket, Key: target, CopySource: this.#copySource(source), ...carried }));
+      await this.#send(new CopyObjectCommand({ Bucket: this.#bucket, Key: target, CopySource: this.#copySource(source), ...carried }), 'copy', from);
       if (tagged) await this.#tagChecksum(target, tagged);
-    } catch (error) {
-      throw notFound(error, from);
     }
   }
 
   async move(from: string, to: string): Promise<void> {
+    if (from === to) return void (await this.stat(from)); // a move onto itself keeps the object
     await this.copy(from, to);
     await this.delete(from);
   }
@@ -287,9 +344,4 @@ function sseParams(encryption: PutOptions['encryption']): Record<string, string>
   if (encryption.type === 'sse-s3') return { ServerSideEncryption: 'AES256' };
   if (encryption.type === 'sse-kms') return { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: encryption.keyId };
   return {};
-}
-
-function notFound(error: unknown, key: string): unknown {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404 ? new ObjectNotFoundError(key) : error;
 }

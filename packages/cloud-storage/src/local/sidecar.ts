@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ObjectNotFoundError } from '../errors';
+import type { ObjectInfo, PutOptions } from '../provider';
+import { syncDir, syncFile } from './durable';
+import { META } from './local-paths';
+
+/** What the local provider keeps about an object beside its bytes. */
+export interface Meta {
+  size: number;
+  contentType: string | undefined;
+  metadata: Record<string, string>;
+  classification: ObjectInfo['classification'];
+  sha256: string;
+  encrypted: boolean;
+}
+
+/** The metadata of a put. */
+export function metaFor(options: PutOptions, size: number, sha256: string, encrypted: boolean): Meta {
+  return { size, contentType: options.contentType, metadata: { ...options.metadata }, classification: options.classification, sha256, encrypted };
+}
+
+/** Metadata files in a tree mirroring the objects' (`.core-meta/<key>.json`), each written durably. */
+export class Sidecars {
+  readonly #root: () => Promise<string>;
+
+  constructor(root: () => Promise<string>) {
+    this.#root = root;
+  }
+
+  async path(key: string): Promise<string> {
+    return join(await this.#root(), META, `${key}.json`);
+  }
+
+  /** The metadata of `key`, or `ObjectNotFoundError`. */
+  async read(key: string): Promise<Meta> {
+    return (await this.find(key)) ?? Promise.reject(new ObjectNotFoundError(key));
+  }
+
+  /** The metadata of `key`, or undefined when it has none (not an object). */
+  async find(key: string): Promise<Meta | undefined> {
+    try {
+      return JSON.parse(await readFile(await this.path(key), 'utf8')) as Meta;
+    } catch (error) {
+      if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes metadata through a flushed temp file and a rename. */
+  async write(key: string, meta: Meta): Promise<void> {
+    const path = await this.path(key);
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${randomUUID()}.tmp`;
+    await writeFile(tmp, JSON.stringify(meta));
+    await syncFile(tmp);
+    await rename(tmp, path);
+    await syncDir(dirname(path));
+  }
+
+  /** Removes the metadata of `key` (absent is fine). */
+  async remove(key: string): Promise<void> {
+    await rm(await this.path(key), { force: true });
+  }
+}

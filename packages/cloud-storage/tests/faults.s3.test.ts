@@ -1,0 +1,107 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { settleWithin, startFaultProxy, startS3rver, watchProcessFaults, type FaultProxyHandle, type S3rverHandle } from '@core/testing';
+import { readAll, StorageError, type StorageProvider } from '../src';
+import { S3Provider } from '../src/s3';
+
+// s3rver behind the fault proxy: every call settles with a typed error within a generous bound (a hang
+// shows as `pending`), nothing reaches the process uncaught, and the first call after the fault works.
+const BOUND_MS = 20_000;
+
+describe('S3 through a faulty network (s3rver)', () => {
+  let s3: S3rverHandle;
+  let proxy: FaultProxyHandle;
+  let provider: S3Provider;
+  let watch: ReturnType<typeof watchProcessFaults>;
+
+  beforeAll(async () => {
+    s3 = await startS3rver({ buckets: ['faults', 'prefixes'] });
+    proxy = await startFaultProxy({ port: Number(new URL(s3.endpoint).port) });
+    const client = new S3Client({
+      endpoint: `http://127.0.0.1:${proxy.port}`,
+      region: s3.region,
+      forcePathStyle: true,
+      maxAttempts: 2,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    });
+    provider = new S3Provider({ bucket: 'faults', client, timeoutMs: 1_000 });
+    await provider.put('seed.txt', 'seed');
+  });
+  beforeEach(() => (watch = watchProcessFaults()));
+  afterEach(async () => {
+    await proxy.clear();
+    expect(watch.stop()).toEqual([]);
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await s3?.stop();
+  });
+
+  const calls = (p: StorageProvider) => [
+    () => p.put('new.txt', 'payload'),
+    () => p.get('seed.txt').then(readAll),
+    () => p.stat('seed.txt'),
+    () => p.exists('seed.txt'),
+    () => p.list(),
+    () => p.copy('seed.txt', 'copy.txt'),
+    () => p.delete(['copy.txt']),
+  ];
+
+  async function recovers(): Promise<void> {
+    expect((await readAll(await provider.get('seed.txt'))).toString()).toBe('seed');
+    expect((await provider.put('after.txt', 'ok')).size).toBe(2);
+  }
+
+  function typed(errors: Record<string, number>): void {
+    for (const key of Object.keys(errors)) expect(key).toMatch(/:STORAGE_(UNAVAILABLE|ABORTED)$/);
+  }
+
+  it.each([
+    ['stall', (p: FaultProxyHandle) => p.stall()],
+    ['reset', (p: FaultProxyHandle) => p.reset()],
+    ['refused', (p: FaultProxyHandle) => p.refuse()],
+  ])('%s: every call settles with StorageUnavailableError, then service resumes', async (name, fault) => {
+    await fault(proxy);
+    const report = await settleWithin(calls(provider), BOUND_MS);
+    console.log(`s3 ${name}`, report);
+    expect(report.pending).toBe(0);
+    expect(report.resolved).toBe(0);
+    typed(report.errors);
+    await proxy.clear();
+    await recovers();
+  });
+
+  it('a download that stalls mid-body fails its stream instead of hanging', async () => {
+    await provider.put('big.bin', Buffer.alloc(8 * 1024 * 1024, 7));
+    const stream = await provider.get('big.bin');
+    const chunks: Buffer[] = [];
+    const reading = (async () => {
+      for await (const chunk of stream) {
+        chunks.push(chunk as Buffer);
+        if (chunks.length === 1) proxy.stall();
+      }
+    })();
+    const report = await settleWithin([() => reading], BOUND_MS);
+    console.log('s3 stall mid-body', report);
+    expect(report.pending).toBe(0);
+    expect(Object.keys(report.errors)).toEqual(['StorageUnavailableError:STORAGE_UNAVAILABLE']);
+  });
+
+  it('a caller signal aborts a stalled call with StorageAbortedError', async () => {
+    proxy.stall();
+    const controller = new AbortController();
+    const pending = provider.get('seed.txt', { signal: controller.signal }).catch((e: unknown) => e);
+    setTimeout(() => controller.abort(), 100);
+    const error = (await pending) as StorageError;
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error.code).toBe('STORAGE_ABORTED');
+  });
+
+  it('a prefix without a trailing slash is a folder: it does not see its neighbours', async () => {
+    await proxy.clear();
+    const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    await new S3Provider({ bucket: 'prefixes', client, prefix: 'tenant-ab' }).put('secret.txt', 'b');
+    const a = new S3Provider({ bucket: 'prefixes', client, prefix: 'tenant-a' });
+    await a.put('mine.txt', 'a');
+    expect((await a.list()).objects.map((o) => o.key)).toEqual(['mine.txt']);
+  });
+});
