@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidMigrationError } from './errors';
-import { migrationFiles } from './migration-source';
+import { byVersion, migrationFiles } from './migration-source';
 
 /** Options of `createMigration`. */
 export interface CreateOptions {
@@ -45,8 +45,8 @@ export async function createMigration(directory: string, name: string, options: 
   if (existing.some((file) => file.replace(/\.[a-z]+$/, '').replace(/^\d+[_-]/, '') === name)) {
     throw new InvalidMigrationError(`a migration named ${name} exists already`);
   }
-  const latestApplied = [...(options.applied ?? [])].sort().pop();
-  if (latestApplied !== undefined && full < latestApplied) {
+  const latestApplied = [...(options.applied ?? [])].sort(byVersion).pop();
+  if (latestApplied !== undefined && byVersion(full, latestApplied) < 0) {
     throw new InvalidMigrationError(`${full} would sort before the applied migration ${latestApplied}; check the clock or the name`);
   }
   await mkdir(directory, { recursive: true });

@@ -9,6 +9,20 @@ export interface LockOptions {
   timeoutMs: number;
 }
 
+/** The migration lock while it is held. */
+export interface HeldLock {
+  /** Throws `MigrationLockLostError` if the lock's session is gone (checked before each migration). */
+  assertHeld(): Promise<void>;
+}
+
+/** How one migration's unit of work runs. */
+export interface UnitOptions {
+  /** In a transaction (rolled back on failure) or not (`-- migrate:no-transaction`). */
+  transaction: boolean;
+  /** Longest wait for a table lock before the statement gives up, ms (PostgreSQL `lock_timeout`). */
+  lockTimeoutMs?: number;
+}
+
 /** Writes to the history table, inside the unit of work that applies the migration. */
 export interface HistoryWriter {
   insert(row: Omit<HistoryRow, 'appliedAt'>): Promise<void>;
@@ -33,9 +47,13 @@ export interface MigrationDriver {
   /** The history, oldest first. */
   readHistory(): Promise<HistoryRow[]>;
   /** Runs `fn` holding the migration lock; releases it however `fn` ends. */
-  withLock<T>(options: LockOptions, fn: () => Promise<T>): Promise<T>;
+  withLock<T>(options: LockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T>;
   /** Runs `fn` in a transaction (or, with `transaction: false`, without one) and commits. */
-  unitOfWork(options: { transaction: boolean }, fn: (work: Work) => Promise<void>): Promise<void>;
+  unitOfWork(options: UnitOptions, fn: (work: Work) => Promise<void>): Promise<void>;
+  /** True for an error that means "a lock was not granted in time" (the migration may be retried). */
+  isLockTimeout?(error: unknown): boolean;
+  /** Records that a migration run outside a transaction failed partway (shown as `failed`). */
+  recordFailure?(row: { name: string; checksum: string; executionMs: number }): Promise<void>;
   /** Runs `fn` in a transaction that is always rolled back, recording each statement. */
   rehearse(fn: (work: Work) => Promise<void>, record: (sql: string) => void): Promise<void>;
   /** Tables, columns, indexes and constraints of the migrated schema (history table excluded). */

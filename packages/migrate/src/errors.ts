@@ -75,3 +75,27 @@ export class UnsupportedOperationError extends MigrationError {
     super('MIGRATE_UNSUPPORTED', message);
   }
 }
+
+/** The database could not be reached: refused, reset, or no answer within the connect timeout. */
+export class MigrationDatabaseUnavailableError extends MigrationError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MIGRATE_UNAVAILABLE', message, options);
+  }
+}
+
+/** The session holding the migration lock was lost mid-run: the run stopped before the next migration. */
+export class MigrationLockLostError extends MigrationError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('MIGRATE_LOCK_LOST', `the migration lock was lost (${detail}); the run stopped before the next migration — run it again`, options);
+  }
+}
+
+/** A migration that runs outside a transaction failed partway earlier: the schema may hold part of it. */
+export class MigrationPreviouslyFailedError extends MigrationError {
+  constructor(readonly migration: string) {
+    super(
+      'MIGRATE_PREVIOUSLY_FAILED',
+      `migration ${migration} ran outside a transaction and failed partway earlier; check what of it is in the schema, undo or finish it by hand, then run \`repair\` to clear the failure`,
+    );
+  }
+}

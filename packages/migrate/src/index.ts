@@ -1,7 +1,7 @@
 export { Migrator } from './migrator';
 export type { DownOptions, MigrationPlan, MigrationProgress, MigrationStatus, MigratorOptions, UpOptions, VerifyReport } from './migrator';
 export type { Dialect, HistoryRow, Migration, MigrationContext, MigrationModule } from './migration';
-export type { HistoryWriter, LockOptions, MigrationDriver, Work } from './driver';
+export type { HeldLock, HistoryWriter, LockOptions, MigrationDriver, UnitOptions, Work } from './driver';
 export { loadMigrations, MIGRATION_NAME } from './migration-source';
 export { parseSqlMigration } from './sql-migration';
 export type { SqlMigrationParts } from './sql-migration';
@@ -21,7 +21,10 @@ export {
   IrreversibleMigrationError,
   MigrationError,
   MigrationFailedError,
+  MigrationDatabaseUnavailableError,
   MigrationLockedError,
+  MigrationLockLostError,
+  MigrationPreviouslyFailedError,
   MissingMigrationError,
   UnsupportedOperationError,
 } from './errors';

@@ -12,10 +12,23 @@ const EXTENSIONS = new Set(['.sql', '.ts', '.js', '.mjs', '.cjs']);
 /** Migration names start with a version (digits) and an underscore or dash. */
 export const MIGRATION_NAME = /^(\d+)[_-]([A-Za-z0-9_-]+)$/;
 
-/** File names of the migrations in `directory` (sorted), without reading them; none if it does not exist. */
+/**
+ * Orders migration names by their numeric version (`9_a` before `10_b`), then by name; names without
+ * a version sort after, by name (they are refused when loaded).
+ */
+export function byVersion(a: string, b: string): number {
+  const va = MIGRATION_NAME.exec(a)?.[1];
+  const vb = MIGRATION_NAME.exec(b)?.[1];
+  if (va !== undefined && vb !== undefined && va !== vb) return BigInt(va) < BigInt(vb) ? -1 : 1;
+  if ((va === undefined) !== (vb === undefined)) return va === undefined ? 1 : -1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** File names of the migrations in `directory` (in version order), without reading them; none if it does not exist. */
 export async function migrationFiles(directory: string): Promise<string[]> {
   try {
-    return (await readdir(resolve(directory))).filter((f) => EXTENSIONS.has(extname(f)) && !f.endsWith('.d.ts')).sort();
+    const files = (await readdir(resolve(directory))).filter((f) => EXTENSIONS.has(extname(f)) && !f.endsWith('.d.ts'));
+    return files.sort((a, b) => byVersion(a.slice(0, -extname(a).length), b.slice(0, -extname(b).length)));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
@@ -28,14 +41,20 @@ export async function loadMigrations(directory: string): Promise<Migration[]> {
   const files = await migrationFiles(dir);
   const migrations: Migration[] = [];
   const seen = new Map<string, string>();
+  const versions = new Map<bigint, string>();
   for (const file of files) {
     const name = file.slice(0, -extname(file).length);
-    if (!MIGRATION_NAME.test(name)) {
+    const match = MIGRATION_NAME.exec(name);
+    if (!match) {
       throw new InvalidMigrationError(`${file}: migration names are <version>_<name> with a numeric version, e.g. 20261123150000_create_users.sql`);
     }
     const other = seen.get(name);
     if (other) throw new InvalidMigrationError(`two migrations are named ${name}: ${other} and ${file}`);
+    // `007` and `7` are one version too: the order between two migrations of one version is a guess.
+    const sameVersion = versions.get(BigInt(match[1]!));
+    if (sameVersion) throw new InvalidMigrationError(`${sameVersion} and ${file} have the same version ${match[1]}; give each migration its own version`);
     seen.set(name, file);
+    versions.set(BigInt(match[1]!), file);
     migrations.push(await loadMigration(join(dir, file), name));
   }
   return migrations;
@@ -58,6 +77,7 @@ async function loadMigration(path: string, name: string): Promise<Migration> {
       path,
       checksum: sum,
       transaction: parts.transaction,
+      lockTimeoutMs: parts.lockTimeoutMs,
       up: run(parts.up, parts.transaction),
       down: parts.down === undefined ? undefined : run(parts.down, parts.transaction),
       sql: { up: parts.up, down: parts.down },
@@ -72,6 +92,7 @@ async function loadMigration(path: string, name: string): Promise<Migration> {
     path,
     checksum: sum,
     transaction: impl.transaction !== false,
+    lockTimeoutMs: typeof impl.lockTimeoutMs === 'number' ? impl.lockTimeoutMs : undefined,
     up: async (ctx) => void (await impl.up!(ctx)),
     down: typeof down === 'function' ? async (ctx) => void (await down(ctx)) : undefined,
   };

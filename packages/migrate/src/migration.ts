@@ -20,6 +20,8 @@ export interface Migration {
   checksum: string;
   /** False when the migration must run outside a transaction (e.g. `CREATE INDEX CONCURRENTLY`). */
   transaction: boolean;
+  /** This migration's own lock timeout, ms (`-- migrate:lock-timeout 30s`, or `export const lockTimeoutMs`). */
+  lockTimeoutMs?: number;
   up(context: MigrationContext): Promise<void>;
   down: ((context: MigrationContext) => Promise<void>) | undefined;
   /** The SQL sections of a `.sql` migration (for lint and plans). */
@@ -32,6 +34,8 @@ export interface MigrationModule {
   down?(context: MigrationContext): Promise<void> | void;
   /** Set to `false` to run outside a transaction. */
   transaction?: boolean;
+  /** Longest wait for a table lock, ms, instead of the runner's default. */
+  lockTimeoutMs?: number;
 }
 
 /** One row of the history table. */
@@ -40,6 +44,9 @@ export interface HistoryRow {
   checksum: string;
   appliedAt: Date;
   executionMs: number;
-  /** `baseline` rows mark migrations declared as already present in the schema. */
-  kind: 'applied' | 'baseline';
+  /**
+   * `baseline` rows mark migrations declared as already present in the schema; `failed` rows a
+   * migration run outside a transaction that failed partway (cleared by `repair`).
+   */
+  kind: 'applied' | 'baseline' | 'failed';
 }

@@ -1,17 +1,19 @@
 import { EventEmitter } from 'node:events';
 import { Umzug, type MigrateUpOptions, type UmzugStorage } from 'umzug';
-import type { LockOptions, MigrationDriver, Work } from './driver';
+import type { HeldLock, LockOptions, MigrationDriver, Work } from './driver';
 import {
   ChecksumMismatchError,
   InvalidMigrationError,
   IrreversibleMigrationError,
   MigrationError,
   MigrationFailedError,
+  MigrationPreviouslyFailedError,
   MissingMigrationError,
 } from './errors';
 import type { HistoryRow, Migration } from './migration';
-import { loadMigrations } from './migration-source';
+import { byVersion, loadMigrations } from './migration-source';
 import { diffSnapshots } from './schema-snapshot';
+import { splitStatements } from './sql-statements';
 
 /** Options of the runner. */
 export interface MigratorOptions {
@@ -20,13 +22,26 @@ export interface MigratorOptions {
   directory: string;
   /** Lock behaviour (default: wait up to 60 s). */
   lock?: Partial<LockOptions>;
+  /**
+   * Longest a migration's statement waits for a table lock, ms (default 5,000; per file with
+   * `-- migrate:lock-timeout`). A DDL statement queued behind a long transaction blocks every other
+   * session on that table while it waits, so it gives up early instead and is retried.
+   */
+  lockTimeoutMs?: number;
+  /** Retries of a transactional migration that hit its lock timeout (default 3), with doubling delays. */
+  lockRetries?: number;
+  /** First delay before such a retry, ms (default 1,000). */
+  lockRetryDelayMs?: number;
 }
 
 /** Where one migration stands. */
 export interface MigrationStatus {
   name: string;
-  /** `changed`: applied, but the file's checksum differs; `missing`: applied, but the file is gone. */
-  state: 'applied' | 'baseline' | 'pending' | 'changed' | 'missing';
+  /**
+   * `changed`: applied, but the file's checksum differs; `missing`: applied, but the file is gone;
+   * `failed`: run outside a transaction, it failed partway (see `repair`).
+   */
+  state: 'applied' | 'baseline' | 'pending' | 'changed' | 'missing' | 'failed';
   checksum: string | undefined;
   appliedChecksum: string | undefined;
   appliedAt: Date | undefined;
@@ -42,7 +57,11 @@ export interface MigrationProgress {
 
 /** What a dry run would do. */
 export interface MigrationPlan {
-  migrations: Array<{ name: string; statements: string[] }>;
+  /**
+   * `rehearsed: false` for a migration that runs outside a transaction: it cannot run inside the
+   * rolled-back one (`CREATE INDEX CONCURRENTLY` refuses to), so its statements are listed, not run.
+   */
+  migrations: Array<{ name: string; statements: string[]; rehearsed: boolean }>;
 }
 
 /** Outcome of `verify`. */
@@ -65,12 +84,18 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgress] }> {
   readonly #driver: MigrationDriver;
   readonly #directory: string;
   readonly #lock: LockOptions;
+  readonly #lockTimeoutMs: number;
+  readonly #lockRetries: number;
+  readonly #lockRetryDelayMs: number;
 
   constructor(options: MigratorOptions) {
     super();
     this.#driver = options.driver;
     this.#directory = options.directory;
     this.#lock = { wait: true, timeoutMs: 60_000, ...options.lock };
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
+    this.#lockRetries = options.lockRetries ?? 3;
+    this.#lockRetryDelayMs = options.lockRetryDelayMs ?? 1_000;
   }
 
   /** The folder the migrations are read from. */
@@ -94,10 +119,10 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgress] }> {
   /** Applies pending migrations (all, up `to` one, or `step` of them) under the lock. */
   async up(options: UpOptions = {}): Promise<string[]> {
     const migrations = await loadMigrations(this.#directory);
-    return this.#locked(async () => {
+    return this.#locked(async (lock) => {
       const history = await this.#driver.readHistory(); // re-read: another process may have just migrated
       assertValid(statusOf(migrations, history), migrations);
-      const umzug = this.#umzug(migrations, history, (m) => this.#apply(m), (m) => this.#revert(m));
+      const umzug = this.#umzug(migrations, history, (m) => this.#apply(m, lock), (m) => this.#revert(m, lock));
       return run(() => umzug.up(upOptions(options, migrations)));
     });
   }
@@ -105,10 +130,10 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgress] }> {
   /** Reverts the last migration, `step` of them, or down `to` one (inclusive; `0` = all). */
   async down(options: DownOptions = {}): Promise<string[]> {
     const migrations = await loadMigrations(this.#directory);
-    return this.#locked(async () => {
+    return this.#locked(async (lock) => {
       const history = await this.#driver.readHistory();
       assertValid(statusOf(migrations, history), migrations);
-      const umzug = this.#umzug(migrations, history, (m) => this.#apply(m), (m) => this.#revert(m));
+      const umzug = this.#umzug(migrations, history, (m) => this.#apply(m, lock), (m) => this.#revert(m, lock));
       if (options.to !== undefined && options.to !== 0 && !history.some((h) => h.name === options.to)) {
         throw new InvalidMigrationError(`cannot revert to ${options.to}: it is not applied`);
       }
@@ -131,23 +156,31 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgress] }> {
       assertValid(statusOf(migrations, history), migrations);
       const umzug = this.#umzug(migrations, history, async (m) => {
         current = [];
-        plan.migrations.push({ name: m.name, statements: current });
-        await m.up(work.context);
+        plan.migrations.push({ name: m.name, statements: current, rehearsed: m.transaction });
+        if (m.transaction) await m.up(work.context);
+        else if (m.sql) current.push(...splitStatements(m.sql.up));
       }, async () => undefined);
       await run(() => umzug.up(upOptions(options, migrations)));
     }, (sql) => current.push(sql));
     return plan;
   }
 
-  /** Accepts the current files of changed applied migrations by re-stamping their checksums. */
+  /**
+   * Accepts the current files of changed applied migrations by re-stamping their checksums, and
+   * clears the record of migrations that failed partway outside a transaction (after you have put the
+   * schema right by hand), so they run again.
+   */
   async repair(): Promise<string[]> {
     const migrations = await loadMigrations(this.#directory);
     return this.#locked(async () => {
-      const changed = statusOf(migrations, await this.#driver.readHistory()).filter((s) => s.state === 'changed');
+      const status = statusOf(migrations, await this.#driver.readHistory());
+      const changed = status.filter((s) => s.state === 'changed');
+      const failed = status.filter((s) => s.state === 'failed');
       await this.#driver.unitOfWork({ transaction: true }, async ({ history }) => {
         for (const s of changed) await history.updateChecksum(s.name, s.checksum!);
+        for (const s of failed) await history.remove(s.name);
       });
-      return changed.map((s) => s.name);
+      return [...changed, ...failed].map((s) => s.name);
     });
   }
 
@@ -216,10 +249,10 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgress] }> {
     return this.#driver.readHistory();
   }
 
-  #locked<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#driver.withLock(this.#lock, async () => {
+  #locked<T>(fn: (lock: HeldLock) => Promise<T>): Promise<T> {
+    return this.#driver.withLock(this.#lock, async (lock) => {
       await this.#driver.ensureHistory();
-      return fn();
+      return fn(lock);
     });
   }
 
@@ -229,7 +262,7 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgress] }> {
     up: (m: Migration) => Promise<void>,
     down: (m: Migration) => Promise<void>,
   ): Umzug<object> {
-    const executed = history.map((h) => h.name);
+    const executed = history.filter((h) => h.kind !== 'failed').map((h) => h.name);
     // History rows are written by #apply / #revert inside each migration's transaction.
     const storage: UmzugStorage = {
       executed: async () => executed,
@@ -253,22 +286,39 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgress] }> {
     return umzug;
   }
 
-  async #apply(m: Migration): Promise<void> {
-    const started = performance.now();
-    await this.#driver
-      .unitOfWork({ transaction: m.transaction }, async ({ context, history }) => {
-        await m.up(context);
-        await history.insert({ name: m.name, checksum: m.checksum, executionMs: Math.round(performance.now() - started), kind: 'applied' });
-      })
-      .catch((error: unknown) => {
+  /**
+   * Applies one migration with its history row in the same unit of work, after checking the lock is
+   * still held. A transactional migration that hit its lock timeout was rolled back whole, so it is
+   * retried (doubling delays); one outside a transaction that fails is recorded as `failed`.
+   */
+  async #apply(m: Migration, lock: HeldLock): Promise<void> {
+    const lockTimeoutMs = m.lockTimeoutMs ?? this.#lockTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      await lock.assertHeld();
+      const started = performance.now();
+      try {
+        await this.#driver.unitOfWork({ transaction: m.transaction, lockTimeoutMs }, async ({ context, history }) => {
+          await m.up(context);
+          await history.insert({ name: m.name, checksum: m.checksum, executionMs: Math.round(performance.now() - started), kind: 'applied' });
+        });
+        return;
+      } catch (error) {
+        const retry = m.transaction && attempt < this.#lockRetries && this.#driver.isLockTimeout?.(error) === true;
+        if (retry) {
+          await new Promise((r) => setTimeout(r, this.#lockRetryDelayMs * 2 ** attempt));
+          continue;
+        }
+        if (!m.transaction) await this.#driver.recordFailure?.({ name: m.name, checksum: m.checksum, executionMs: Math.round(performance.now() - started) }).catch(() => undefined);
         throw new MigrationFailedError(m.name, 'up', error);
-      });
+      }
+    }
   }
 
-  async #revert(m: Migration): Promise<void> {
+  async #revert(m: Migration, lock: HeldLock): Promise<void> {
     if (!m.down) throw new IrreversibleMigrationError(m.name);
+    await lock.assertHeld();
     await this.#driver
-      .unitOfWork({ transaction: m.transaction }, async ({ context, history }) => {
+      .unitOfWork({ transaction: m.transaction, lockTimeoutMs: m.lockTimeoutMs ?? this.#lockTimeoutMs }, async ({ context, history }) => {
         await m.down!(context);
         await history.remove(m.name);
       })
@@ -282,17 +332,19 @@ function statusOf(migrations: Migration[], history: HistoryRow[]): MigrationStat
   const applied = new Map(history.map((h) => [h.name, h]));
   const rows: MigrationStatus[] = migrations.map((m) => {
     const h = applied.get(m.name);
-    const state = !h ? 'pending' : h.checksum !== m.checksum ? 'changed' : h.kind === 'baseline' ? 'baseline' : 'applied';
+    const state = !h ? 'pending' : h.kind === 'failed' ? 'failed' : h.checksum !== m.checksum ? 'changed' : h.kind === 'baseline' ? 'baseline' : 'applied';
     return { name: m.name, state, checksum: m.checksum, appliedChecksum: h?.checksum, appliedAt: h?.appliedAt };
   });
   const known = new Set(migrations.map((m) => m.name));
   for (const h of history) {
     if (!known.has(h.name)) rows.push({ name: h.name, state: 'missing', checksum: undefined, appliedChecksum: h.checksum, appliedAt: h.appliedAt });
   }
-  return rows.sort((a, b) => a.name.localeCompare(b.name));
+  return rows.sort((a, b) => byVersion(a.name, b.name));
 }
 
 function assertValid(status: MigrationStatus[], migrations: Migration[]): void {
+  const failed = status.find((s) => s.state === 'failed');
+  if (failed) throw new MigrationPreviouslyFailedError(failed.name);
   const changed = status.find((s) => s.state === 'changed');
   if (changed) {
     const file = migrations.find((m) => m.name === changed.name)!.path;

@@ -91,3 +91,21 @@ describe('createMigration', () => {
     }
   });
 });
+
+describe('migration versions', () => {
+  it('sort by number, not as strings, and a version may be used once', async () => {
+    const { loadMigrations } = await import('../src/migration-source');
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'core-versions-'));
+    try {
+      for (const name of ['10_ten', '9_nine', '100_hundred']) await writeFile(join(dir, `${name}.sql`), '-- migrate:up\nSELECT 1;\n');
+      expect((await loadMigrations(dir)).map((m) => m.name)).toEqual(['9_nine', '10_ten', '100_hundred']);
+      await writeFile(join(dir, '009_again.sql'), '-- migrate:up\nSELECT 1;\n');
+      await expect(loadMigrations(dir)).rejects.toThrow(/same version/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { MongoClient, MongoServerError, type ClientSession, type Db } from 'mongodb';
-import type { HistoryWriter, LockOptions, MigrationDriver, Work } from '../driver';
-import { InvalidMigrationError, MigrationLockedError, UnsupportedOperationError } from '../errors';
+import type { HeldLock, HistoryWriter, LockOptions, MigrationDriver, Work } from '../driver';
+import { InvalidMigrationError, MigrationLockedError, MigrationLockLostError, UnsupportedOperationError } from '../errors';
 import type { HistoryRow, MigrationContext } from '../migration';
 import type { SchemaSnapshot } from '../schema-snapshot';
 
@@ -75,7 +75,7 @@ export class MongoDriver implements MigrationDriver {
     return docs.map((d) => ({ name: d._id, checksum: d.checksum, appliedAt: d.appliedAt, executionMs: d.executionMs, kind: d.kind }));
   }
 
-  async withLock<T>(options: LockOptions, fn: () => Promise<T>): Promise<T> {
+  async withLock<T>(options: LockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
     const locks = (await this.#db()).collection<LockDoc>(`${this.#collection}_lock`);
     const ttl = this.#options.lockTtlMs ?? 60_000;
     const owner = randomUUID();
@@ -103,7 +103,12 @@ export class MongoDriver implements MigrationDriver {
       void locks.updateOne({ _id: this.#collection, owner }, { $set: { expiresAt: new Date(Date.now() + ttl) } }).catch(() => undefined);
     }, Math.max(1_000, ttl / 3));
     try {
-      return await fn();
+      return await fn({
+        // Renewals may have failed long enough for another runner to take the lock over.
+        assertHeld: async () => {
+          if (!(await locks.findOne({ _id: this.#collection, owner }))) throw new MigrationLockLostError(`lock document ${this.#collection} is no longer owned by this runner`);
+        },
+      });
     } finally {
       clearInterval(renew);
       await locks.deleteOne({ _id: this.#collection, owner });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { HistoryWriter, LockOptions, MigrationDriver, Work } from '../driver';
-import { MigrationLockedError } from '../errors';
+import type { HeldLock, HistoryWriter, LockOptions, MigrationDriver, UnitOptions, Work } from '../driver';
+import { MigrationDatabaseUnavailableError, MigrationLockedError, MigrationLockLostError } from '../errors';
 import type { HistoryRow, MigrationContext } from '../migration';
 import type { SchemaSnapshot } from '../schema-snapshot';
 
@@ -13,6 +13,22 @@ export interface PostgresDriverOptions {
   schema?: string;
   /** History table name (default `core_migrations`). */
   table?: string;
+  /** Longest wait for a connection to be established, ms (default 10,000). */
+  connectTimeoutMs?: number;
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+/** True for a failure of the connection rather than of a statement. */
+function isConnectionError(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  return CONNECTION_CODES.has(e?.code ?? '') || /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error|Client was closed/i.test(e?.message ?? '');
+}
+
+/** A connection failure as this package's typed error (a statement's own error passes through). */
+function unavailable(error: unknown): unknown {
+  if (!isConnectionError(error)) return error;
+  return new MigrationDatabaseUnavailableError(`PostgreSQL is unavailable: ${(error as Error).message}; check that it runs and is reachable`, { cause: error });
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -35,39 +51,102 @@ export class PostgresDriver implements MigrationDriver {
     this.#table = options.table ?? 'core_migrations';
   }
 
+  /**
+   * A new client bounded by the connect timeout, with an `'error'` listener (a terminated idle
+   * connection would otherwise crash the process); `onLost` runs when its session ends.
+   */
+  async #open(onLost?: (error?: Error) => void): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.#options.connectionString, connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 10_000 });
+    client.on('error', (error) => onLost?.(error));
+    client.on('end', () => onLost?.());
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw unavailable(error);
+    }
+    return client;
+  }
+
   async #connect(): Promise<pg.Client> {
     if (this.#client) return this.#client;
-    const client = new pg.Client({ connectionString: this.#options.connectionString });
-    await client.connect();
-    if (this.#options.schema) await client.query(`SET search_path TO "${this.#options.schema}"`);
+    let client: pg.Client | undefined;
+    client = await this.#open(() => {
+      if (client !== undefined && this.#client === client) this.#client = undefined; // the next call reconnects
+    });
+    if (this.#options.schema) await client.query(`SET search_path TO "${this.#options.schema}"`).catch((error: unknown) => Promise.reject(unavailable(error)));
     this.#client = client;
     return client;
   }
 
-  async ensureHistory(): Promise<void> {
+  /** Runs `fn` on the connection, connection failures typed. */
+  async #on<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = await this.#connect();
-    await client.query(`CREATE TABLE IF NOT EXISTS "${this.#table}" (
-      name text PRIMARY KEY,
-      checksum text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now(),
-      execution_ms integer NOT NULL,
-      kind text NOT NULL DEFAULT 'applied' CHECK (kind IN ('applied', 'baseline'))
-    )`);
+    try {
+      return await fn(client);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async ensureHistory(): Promise<void> {
+    await this.#on(async (client) => {
+      await client.query(`CREATE TABLE IF NOT EXISTS "${this.#table}" (
+        name text PRIMARY KEY,
+        checksum text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now(),
+        execution_ms integer NOT NULL,
+        kind text NOT NULL DEFAULT 'applied' CHECK (kind IN ('applied', 'baseline', 'failed'))
+      )`);
+      // Tables made before failures were recorded take 'failed' too.
+      await client.query(`DO $$
+        DECLARE c text;
+        BEGIN
+          SELECT conname INTO c FROM pg_constraint
+            WHERE conrelid = to_regclass(quote_ident('${this.#table}')) AND contype = 'c'
+              AND pg_get_constraintdef(oid) LIKE '%kind%' AND pg_get_constraintdef(oid) NOT LIKE '%failed%';
+          IF c IS NOT NULL THEN
+            EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', '${this.#table}', c);
+            EXECUTE format('ALTER TABLE %I ADD CHECK (kind IN (''applied'', ''baseline'', ''failed''))', '${this.#table}');
+          END IF;
+        END $$`);
+    });
+  }
+
+  isLockTimeout(error: unknown): boolean {
+    let e: unknown = error;
+    for (let depth = 0; e && depth < 4; depth++, e = (e as { cause?: unknown }).cause) if ((e as { code?: string }).code === '55P03') return true;
+    return false;
+  }
+
+  async recordFailure(row: { name: string; checksum: string; executionMs: number }): Promise<void> {
+    await this.#on((client) =>
+      client.query(
+        `INSERT INTO "${this.#table}" (name, checksum, execution_ms, kind) VALUES ($1, $2, $3, 'failed')
+         ON CONFLICT (name) DO UPDATE SET kind = 'failed', checksum = EXCLUDED.checksum, applied_at = now()`,
+        [row.name, row.checksum, row.executionMs],
+      ),
+    );
   }
 
   async readHistory(): Promise<HistoryRow[]> {
-    const client = await this.#connect();
-    const { rows } = await client.query<{ name: string; checksum: string; applied_at: Date; execution_ms: number; kind: HistoryRow['kind'] }>(
+    const { rows } = await this.#on((client) => client.query<{ name: string; checksum: string; applied_at: Date; execution_ms: number; kind: HistoryRow['kind'] }>(
       `SELECT name, checksum, applied_at, execution_ms, kind FROM "${this.#table}" ORDER BY name`,
-    );
+    ));
     return rows.map((r) => ({ name: r.name, checksum: r.checksum, appliedAt: r.applied_at, executionMs: r.execution_ms, kind: r.kind }));
   }
 
-  async withLock<T>(options: LockOptions, fn: () => Promise<T>): Promise<T> {
+  async withLock<T>(options: LockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
     const key = await this.#lockKey();
     // A dedicated connection: the lock lives exactly as long as this session, whatever the work does.
-    const lock = new pg.Client({ connectionString: this.#options.connectionString });
-    await lock.connect();
+    let lost: string | undefined;
+    const lock = await this.#open((error) => (lost ??= error ? error.message : 'its session ended'));
+    const held: HeldLock = {
+      assertHeld: async () => {
+        if (lost === undefined) await lock.query('SELECT 1').catch((error: Error) => (lost ??= error.message));
+        if (lost !== undefined) throw new MigrationLockLostError(`advisory lock ${key}: ${lost}`);
+      },
+    };
     try {
       const deadline = Date.now() + (options.wait ? options.timeoutMs : 0);
       let delay = 25;
@@ -89,33 +168,47 @@ export class PostgresDriver implements MigrationDriver {
         delay = Math.min(delay * 2, 500);
       }
       try {
-        return await fn();
+        return await fn(held);
       } finally {
-        await lock.query('SELECT pg_advisory_unlock($1)', [key]);
+        // A lost session released the lock with it.
+        if (lost === undefined) await lock.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
       }
     } finally {
-      await lock.end();
+      await lock.end().catch(() => undefined);
     }
   }
 
   /** One lock per database, schema and history table: migrations of other schemas do not wait. */
   async #lockKey(): Promise<string> {
-    const client = await this.#connect();
-    const { rows } = await client.query<{ db: string; schema: string }>('SELECT current_database() AS db, current_schema() AS schema');
+    const { rows } = await this.#on((client) => client.query<{ db: string; schema: string }>('SELECT current_database() AS db, current_schema() AS schema'));
     const digest = createHash('sha256').update(`core-migrate:${rows[0]!.db}:${rows[0]!.schema}:${this.#table}`).digest();
     return digest.readBigInt64BE(0).toString();
   }
 
-  async unitOfWork(options: { transaction: boolean }, fn: (work: Work) => Promise<void>): Promise<void> {
+  /**
+   * One migration's unit of work, its statements bounded by `lock_timeout`: a DDL statement that cannot
+   * get its table lock gives up (55P03) instead of queueing — and making every other session on that
+   * table queue behind it — for as long as the transaction in its way runs.
+   */
+  async unitOfWork(options: UnitOptions, fn: (work: Work) => Promise<void>): Promise<void> {
     const client = await this.#connect();
-    if (!options.transaction) return fn(this.#work(client));
-    await client.query('BEGIN');
+    const lockTimeout = options.lockTimeoutMs === undefined ? undefined : Math.max(1, Math.round(options.lockTimeoutMs));
+    if (!options.transaction) {
+      if (lockTimeout !== undefined) await client.query(`SET lock_timeout = ${lockTimeout}`).catch((e: unknown) => Promise.reject(unavailable(e)));
+      try {
+        return await fn(this.#work(client));
+      } finally {
+        if (lockTimeout !== undefined) await client.query('RESET lock_timeout').catch(() => undefined);
+      }
+    }
+    await client.query('BEGIN').catch((e: unknown) => Promise.reject(unavailable(e)));
     try {
+      if (lockTimeout !== undefined) await client.query(`SET LOCAL lock_timeout = ${lockTimeout}`);
       await fn(this.#work(client));
       await client.query('COMMIT');
     } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw unavailable(error);
     }
   }
 
@@ -190,8 +283,10 @@ export class PostgresDriver implements MigrationDriver {
     };
   }
 
+  /** Closes the connection (idempotent). */
   async close(): Promise<void> {
-    await this.#client?.end();
+    const client = this.#client;
     this.#client = undefined;
+    await client?.end().catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { HistoryWriter, LockOptions, MigrationDriver, Work } from '../driver';
+import type { HeldLock, HistoryWriter, LockOptions, MigrationDriver, Work } from '../driver';
 import { MigrationLockedError } from '../errors';
 import type { HistoryRow, MigrationContext } from '../migration';
 import type { SchemaSnapshot } from '../schema-snapshot';
@@ -40,7 +40,7 @@ export class SqliteDriver implements MigrationDriver {
       checksum TEXT NOT NULL,
       applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
       execution_ms INTEGER NOT NULL,
-      kind TEXT NOT NULL DEFAULT 'applied' CHECK (kind IN ('applied', 'baseline'))
+      kind TEXT NOT NULL DEFAULT 'applied' CHECK (kind IN ('applied', 'baseline', 'failed'))
     )`);
   }
 
@@ -51,7 +51,7 @@ export class SqliteDriver implements MigrationDriver {
     return rows.map((r) => ({ name: r.name, checksum: r.checksum, appliedAt: new Date(r.applied_at), executionMs: r.execution_ms, kind: r.kind }));
   }
 
-  async withLock<T>(options: LockOptions, fn: () => Promise<T>): Promise<T> {
+  async withLock<T>(options: LockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
     this.#db.pragma(`busy_timeout = ${options.wait ? Math.max(0, Math.floor(options.timeoutMs)) : 0}`);
     try {
       this.#db.exec('BEGIN EXCLUSIVE');
@@ -63,7 +63,8 @@ export class SqliteDriver implements MigrationDriver {
     }
     this.#locked = true;
     try {
-      return await fn();
+      // The lock is this connection's own transaction: it cannot be lost without the connection.
+      return await fn({ assertHeld: async () => undefined });
     } finally {
       this.#locked = false;
       // Savepoints of failed migrations were rolled back already; what remains is committed.

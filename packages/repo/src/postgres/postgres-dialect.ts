@@ -1,7 +1,7 @@
 import { errorCode, type Dialect, type IsolationLevel, type LockOptions } from '../dialect';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
-const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i;
+const CONNECTION_MESSAGES = /Connection terminated|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i;
 
 /** PostgreSQL: `$n` placeholders, SET LOCAL lock_timeout, FOR UPDATE [NOWAIT | SKIP LOCKED], date_bin. */
 export const postgresDialect: Dialect = {
