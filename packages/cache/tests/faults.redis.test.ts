@@ -1,5 +1,5 @@
 import { createClient } from 'redis';
-import { freePort, startRedisServer, startSilentServer } from '@core/testing';
+import { freePort, settleWithin, startFaultProxy, startRedisServer, startSilentServer, testEnv, watchProcessFaults } from '@core/testing';
 import { Cache } from '../src';
 import { redisBus, redisTier } from '../src/redis';
 import { eventually } from './helpers';
@@ -92,5 +92,40 @@ describe('Cache when Redis misbehaves', () => {
       await cache.close();
       await server.stop();
     }
+  });
+
+  describe.each([
+    ['stall mid-traffic', (p: Awaited<ReturnType<typeof startFaultProxy>>) => p.stall()],
+    ['reset', (p: Awaited<ReturnType<typeof startFaultProxy>>) => p.reset()],
+    ['refused', (p: Awaited<ReturnType<typeof startFaultProxy>>) => p.refuse()],
+  ])('through the fault proxy: %s', (name, fault) => {
+    it('every call settles (memory and the factory answer), nothing is uncaught, and L2 is used again once the fault clears', async () => {
+      const proxy = await startFaultProxy({ port: Number(new URL(testEnv().redisUrl).port || 6379) });
+      const watch = watchProcessFaults();
+      const prefix = `faults-proxy-${process.pid}-${name.replace(/\W/g, '')}`;
+      const l2 = redisTier({ url: proxy.url(testEnv().redisUrl), prefix, ...resilience });
+      const cache = new Cache({ l2, bus: redisBus(l2, resilience) });
+      const raw = createClient({ url: testEnv().redisUrl });
+      await raw.connect();
+      try {
+        await cache.set('warm', 1); // connections are up before the fault
+        await fault(proxy);
+        const calls = Array.from({ length: 20 }, (_, i) => () => (i % 2 === 0 ? cache.getOrSet(`k${i}`, () => i) : cache.set(`s${i}`, i)));
+        const report = await settleWithin([...calls, () => cache.get('warm'), () => cache.deleteByTag('t'), () => cache.health()], 15_000);
+        console.log(`cache ${name}`, report);
+        expect(report.pending).toBe(0);
+        expect(report.resolved).toBe(report.calls); // the Cache absorbs L2 failures
+        await proxy.clear();
+        await eventually(async () => {
+          await cache.set('after', 'back');
+          return (await raw.exists(`${prefix}:after`)) === 1;
+        }, 15_000);
+      } finally {
+        await cache.close();
+        raw.destroy();
+        await proxy.stop();
+        expect(watch.stop()).toEqual([]);
+      }
+    }, 40_000);
   });
 });
