@@ -1,4 +1,4 @@
-import type { Cache, GetOrSetOptions } from './cache';
+import type { Cache, GetOrSetOptions } from './cache/cache';
 
 /** How a cached function names its cache entry and tags for given arguments. */
 export interface CachedOptions<A extends unknown[]> extends Omit<GetOrSetOptions, 'tags'> {

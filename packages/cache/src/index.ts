@@ -1,5 +1,5 @@
-export { Cache, createCache } from './cache';
-export type { CacheOptions, CacheStats, DetailedResult, EntryOptions, FactoryContext, GetOrSetOptions } from './cache';
+export { Cache, createCache } from './cache/cache';
+export type { CacheOptions, CacheStats, DetailedResult, EntryOptions, FactoryContext, GetOrSetOptions } from './cache/cache';
 export type { CacheEvents, ResultStatus } from './cache-events';
 export type { BusMessage, CacheBus } from './cache-bus';
 export type { L2Tier, L2Health, L2SetOptions, L2Stats } from './l2-tier';
@@ -18,7 +18,6 @@ export { MAX_KEY_BYTES } from './key';
 export { cached, invalidates } from './cached';
 export type { CachedOptions } from './cached';
 export { KeyvCacheStore, keyvStore } from './keyv-store';
-export { WriteBehindQueue } from './write-behind';
 export type { WriteBehindItem, WriteBehindOptions } from './write-behind';
 export {
   CacheError,

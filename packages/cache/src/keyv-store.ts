@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Cache } from './cache';
+import type { Cache } from './cache/cache';
 
 /**
  * A Keyv storage adapter over a `Cache`, so the cache can back `new Keyv({ store })` and, through

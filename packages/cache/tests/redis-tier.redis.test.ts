@@ -1,7 +1,8 @@
 import { createClient } from 'redis';
 import { createRedisPrefix, type RedisScratch } from '@core/testing';
 import { InvalidTtlError, SerializationError } from '../src';
-import { isCompressed, redisTier, type RedisTier } from '../src/redis';
+import { redisTier, type RedisTier } from '../src/redis';
+import { isCompressed } from '../src/redis/codec';
 
 describe('RedisTier (real Redis)', () => {
   let scratch: RedisScratch;

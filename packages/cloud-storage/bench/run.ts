@@ -14,7 +14,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { faster, median, report, runMain, type Result } from '@core/bench';
 import { startS3rver } from '@core/testing';
 import { LocalProvider } from '../src/local';
-import { S3Provider, partSizeFor } from '../src/s3';
+import { S3Provider } from '../src/s3';
+import { partSizeFor } from '../src/s3/s3-provider';
 import type { Readable } from 'node:stream';
 
 const MIB = 1024 * 1024;

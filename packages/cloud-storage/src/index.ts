@@ -14,7 +14,6 @@ export type {
 } from './provider';
 export { assertKey, MAX_KEY_BYTES } from './key';
 export { listAll } from './list-all';
-export { listFromKeys } from './list-keys';
 export { readAll } from './body';
 export {
   IntegrityError,

@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { GetObjectTaggingCommand, HeadObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startS3rver, type S3rverHandle } from '@core/testing';
 import { IntegrityError, UnsupportedFeatureError, readAll } from '../src';
-import { S3Provider, partSizeFor } from '../src/s3';
+import { S3Provider } from '../src/s3';
+import { partSizeFor } from '../src/s3/s3-provider';
 import { conformance } from './conformance';
 
 let s3: S3rverHandle;

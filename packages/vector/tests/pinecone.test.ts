@@ -1,6 +1,7 @@
 import { describeWithEnv } from '@core/testing';
 import { BackendUnavailableError, InvalidArgumentError } from '../src/errors';
-import { PineconeVectorStore, upsertBatches } from '../src/pinecone';
+import { PineconeVectorStore } from '../src/pinecone';
+import { upsertBatches } from '../src/pinecone/batches';
 import { seeded } from './conformance';
 import { startPineconeStandIn, type PineconeStandIn } from './pinecone-stand-in';
 

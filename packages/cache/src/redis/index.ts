@@ -4,4 +4,3 @@ export { RedisBus, redisBus } from './redis-bus';
 export type { RedisBusOptions } from './redis-bus';
 export type { RedisClient, RedisCluster, RedisSource } from './connection';
 export type { ResilienceOptions } from './resilience';
-export { isCompressed } from './codec';

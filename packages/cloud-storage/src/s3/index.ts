@@ -1,2 +1,2 @@
-export { S3Provider, partSizeFor } from './s3-provider';
+export { S3Provider } from './s3-provider';
 export type { S3ProviderOptions } from './s3-provider';
