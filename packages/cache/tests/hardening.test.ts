@@ -1,4 +1,4 @@
-import { Cache, WriteBehindError, WriteBehindFullError, type WriteBehindItem } from '../src';
+import { Cache, WriteBehindFullError, type WriteBehindItem } from '../src';
 import { sleep } from './helpers';
 
 describe('write-behind keeps namespaces apart, bounds its queue, and close() always releases', () => {

@@ -70,10 +70,11 @@ export class PostgresDriver implements MigrationDriver {
 
   async #connect(): Promise<pg.Client> {
     if (this.#client) return this.#client;
-    let client: pg.Client | undefined;
-    client = await this.#open(() => {
-      if (client !== undefined && this.#client === client) this.#client = undefined; // the next call reconnects
+    const holder: { client?: pg.Client } = {};
+    const client = await this.#open(() => {
+      if (holder.client !== undefined && this.#client === holder.client) this.#client = undefined; // the next call reconnects
     });
+    holder.client = client;
     if (this.#options.schema) await client.query(`SET search_path TO "${this.#options.schema}"`).catch((error: unknown) => Promise.reject(unavailable(error)));
     this.#client = client;
     return client;
