@@ -22,7 +22,9 @@ module.exports = {
   // ESM-only dependencies (ml-kmeans and its ml-* helpers, used by @core/vector) go through SWC too.
   transformIgnorePatterns: ['/node_modules/(?!(ml-[a-z-]+|is-any-array|cheminfo-types|fft\\.js|spline-interpolator|d3-array|internmap)/)'],
   testTimeout: 30_000,
-  // Real services and child processes: surface handles a test forgot to close instead of hanging.
+  // Real services and child processes: a handle a test forgot to close must fail the run, not hang it.
+  // `detectOpenHandles` would slow every test and still wait; tools/testing/bin/jest-exit-guard.mjs (the
+  // packages' `test` script) kills a run that does not exit after its results are written, and fails it.
   forceExit: false,
   detectOpenHandles: false,
   // Jest's own JSON results (counted by .ci/run) land in <project>/reports/jest.json.

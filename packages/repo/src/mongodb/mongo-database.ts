@@ -47,9 +47,13 @@ export class MongoDatabase {
     }
   }
 
+  /** Closes the client; calling it again does nothing. */
   async close(): Promise<void> {
-    await this.dataSource.destroy();
+    this.#closing ??= this.dataSource.isInitialized ? this.dataSource.destroy() : Promise.resolve();
+    await this.#closing;
   }
+
+  #closing: Promise<void> | undefined;
 }
 
 /** Opens a MongoDB database (the URL names the database). */
