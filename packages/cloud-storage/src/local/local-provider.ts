@@ -99,8 +99,8 @@ export class LocalProvider implements StorageProvider {
     try {
       const meta = await write();
       await syncFile(tmp);
-      previous = await this.#sidecars.find(key);
-      await this.#sidecars.write(key, meta);
+      previous = await this.#sidecars.current(key, target);
+      await this.#sidecars.write(key, { ...meta, ino: (await stat(tmp)).ino, previous: previous && withoutPrevious(previous) });
       await this.#replace(tmp, target);
       return this.#info(key, meta, new Date());
     } catch (error) {
@@ -186,7 +186,7 @@ export class LocalProvider implements StorageProvider {
     const metas = new Map<string, Meta>();
     for (const key of found.sort()) {
       if (!validKey(this.#paths, key) || !key.startsWith(prefix)) continue;
-      const meta = await this.#sidecars.find(key);
+      const meta = await this.#sidecars.current(key, join(root, key));
       if (!meta) continue;
       metas.set(key, meta);
       keys.push(key);
@@ -217,7 +217,10 @@ export class LocalProvider implements StorageProvider {
     const source = await this.#paths.existing(from);
     if (from === to) return;
     const target = await this.#paths.forWrite(to);
-    await this.#sidecars.write(to, meta);
+    // The bytes keep their inode through the rename: a crash before it leaves `to` described by its
+    // previous metadata, after it by the moved one.
+    const replaced = await this.#sidecars.current(to, target);
+    await this.#sidecars.write(to, { ...meta, ino: (await stat(source)).ino, previous: replaced && withoutPrevious(replaced) });
     await this.#replace(source, target);
     await this.#sidecars.remove(from);
   }
@@ -272,9 +275,12 @@ export class LocalProvider implements StorageProvider {
     return this.#trash;
   }
 
+  /** The metadata of the bytes stored under `key` now (see `Sidecars.current`), or `ObjectNotFoundError`. */
   async #readMeta(key: string): Promise<Meta> {
     this.#paths.assertObjectKey(key);
-    return this.#sidecars.read(key);
+    const meta = await this.#sidecars.current(key, join(await this.#real(), key));
+    if (!meta) throw new ObjectNotFoundError(key);
+    return meta;
   }
 
   #info(key: string, meta: Meta, lastModified: Date): ObjectInfo {
@@ -290,6 +296,11 @@ export class LocalProvider implements StorageProvider {
       encrypted: meta.encrypted,
     };
   }
+}
+
+function withoutPrevious(meta: Meta): Meta {
+  const { previous: _previous, ...rest } = meta;
+  return rest;
 }
 
 function validKey(paths: LocalPaths, key: string): boolean {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ObjectNotFoundError } from '../errors';
 import type { ObjectInfo, PutOptions } from '../provider';
 import { syncDir, syncFile } from './durable';
 import { META } from './local-paths';
@@ -14,6 +13,14 @@ export interface Meta {
   classification: ObjectInfo['classification'];
   sha256: string;
   encrypted: boolean;
+  /**
+   * Inode of the file these bytes were written to (a rename keeps it). The metadata is written before
+   * the rename that publishes the bytes, so after a crash between the two it names a file that is not
+   * there yet; `previous` then still describes the bytes that are.
+   */
+  ino?: number;
+  /** The metadata this one replaced (one level), for a crash before the rename. */
+  previous?: Meta;
 }
 
 /** The metadata of a put. */
@@ -33,11 +40,6 @@ export class Sidecars {
     return join(await this.#root(), META, `${key}.json`);
   }
 
-  /** The metadata of `key`, or `ObjectNotFoundError`. */
-  async read(key: string): Promise<Meta> {
-    return (await this.find(key)) ?? Promise.reject(new ObjectNotFoundError(key));
-  }
-
   /** The metadata of `key`, or undefined when it has none (not an object). */
   async find(key: string): Promise<Meta | undefined> {
     try {
@@ -46,6 +48,21 @@ export class Sidecars {
       if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * The metadata that describes the bytes at `file` now: the latest, unless a crash came between
+   * writing it and renaming its bytes into place — then the one before (see `Meta.ino`). Undefined when
+   * the key has no metadata, or its file is gone (a put or move that never published).
+   */
+  async current(key: string, file: string): Promise<Meta | undefined> {
+    const meta = await this.find(key);
+    if (!meta) return undefined;
+    const info = await stat(file).catch((error: NodeJS.ErrnoException) => (['ENOENT', 'ENOTDIR'].includes(error.code ?? '') ? undefined : Promise.reject(error)));
+    if (!info?.isFile()) return undefined;
+    if (meta.ino === undefined || meta.ino === info.ino) return meta;
+    if (meta.previous && meta.previous.ino === info.ino) return meta.previous;
+    return meta.previous && meta.previous.ino === undefined ? meta.previous : meta;
   }
 
   /** Writes metadata through a flushed temp file and a rename. */
