@@ -1,10 +1,10 @@
 // Child process for the local-disk crash property test: random puts, moves and deletes on a few keys,
 // printing "begin" before and "ack" after each one, until it is killed.
+import { seededRandom } from '@core/testing';
 import { LocalProvider } from '../src/local';
 
 const [root, seedText, firstVersion] = process.argv.slice(2);
-let seed = Number(seedText);
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+const random = seededRandom(Number(seedText));
 const disk = new LocalProvider({ root: root! });
 const key = () => `k${Math.floor(random() * 8)}`;
 process.stdout.write('ready\n');

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killAtRandom, seededRandom } from '@core/testing';
 import { ObjectNotFoundError, readAll } from '../src';
 import { LocalProvider } from '../src/local';
 
@@ -12,49 +12,17 @@ import { LocalProvider } from '../src/local';
 const ITERATIONS = 50;
 const KEYS = Array.from({ length: 8 }, (_, i) => `k${i}`);
 
-type Op = { op: string; a: string; b: string };
 /** key → content prefix (`v<version>`), or null for absent. */
 type Model = Map<string, string | null>;
 
-function applyTo(model: Model, { op, a, b }: Op): void {
-  if (op === 'put') model.set(a, `v${b}`);
-  else if (op === 'delete') model.set(a, null);
-  else if (op === 'move' && a !== b && (model.get(a) ?? null) !== null) {
-    model.set(b, model.get(a)!);
-    model.set(a, null);
+/** Applies a `begin <op> <a> <b>` line's fields to the model. */
+function applyTo(model: Model, [op, a, b]: string[]): void {
+  if (op === 'put') model.set(a!, `v${b}`);
+  else if (op === 'delete') model.set(a!, null);
+  else if (op === 'move' && a !== b && (model.get(a!) ?? null) !== null) {
+    model.set(b!, model.get(a!)!);
+    model.set(a!, null);
   }
-}
-
-function runUntilKilled(root: string, seed: number, firstVersion: number, killAfterAcks: number, jitterMs: number): Promise<{ acked: Op[]; pending: Op | undefined }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@core/source', '--import', 'tsx', join(__dirname, 'crash-property-writer.ts'), root, String(seed), String(firstVersion)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const acked: Op[] = [];
-    let pending: Op | undefined;
-    let buffer = '';
-    let stderr = '';
-    let killing = false;
-    const kill = () => {
-      if (killing) return;
-      killing = true;
-      setTimeout(() => child.kill('SIGKILL'), jitterMs);
-    };
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on('data', (data: Buffer) => {
-      buffer += data.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        const [word, op, a, b] = line.split(' ');
-        if (word === 'begin') pending = { op: op!, a: a!, b: b! };
-        else if (word === 'ack' && pending) {
-          acked.push(pending);
-          pending = undefined;
-          if (acked.length >= killAfterAcks) kill();
-        } else if (word === 'ready' && killAfterAcks === 0) kill();
-      }
-    });
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve({ acked, pending }) : reject(new Error(`writer exited with ${code}: ${stderr}`))));
-  });
 }
 
 async function readState(root: string): Promise<Model> {
@@ -82,13 +50,12 @@ describe('local disk under SIGKILL at random points', () => {
   });
 
   it(`never loses an acknowledged put, move or delete (${ITERATIONS} kills)`, async () => {
-    let seed = 20_261_202;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const random = seededRandom(20_261_202);
     const model: Model = new Map();
     let version = 1;
     let inFlightLanded = 0;
     for (let iteration = 0; iteration < ITERATIONS; iteration++) {
-      const run = await runUntilKilled(root, Math.floor(random() * 1e9), version, Math.floor(random() * 12), Math.floor(random() * 6));
+      const run = await killAtRandom(join(__dirname, 'crash-property-writer.ts'), [root, String(Math.floor(random() * 1e9)), String(version)], Math.floor(random() * 12), Math.floor(random() * 6));
       for (const op of run.acked) applyTo(model, op);
       version += run.acked.length + 1;
       const alternative = new Map(model);

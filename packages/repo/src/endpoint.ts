@@ -116,12 +116,14 @@ export class Endpoint {
     let started = false;
     const call = policy.execute(() => {
       started = true;
+      // Queued past its deadline, the caller has gone: run nothing.
       if (deadline.expired) throw this.#notSent(deadline);
       return this.#withConnection(fn, deadline, options, origin);
-    }, deadline.signal);
+    });
     try {
-      // A call still queued for a bulkhead slot at its deadline gives up there; cockatiel drops it
-      // unrun once the slot frees (the signal is aborted).
+      // Running already (the usual case): its own deadline handling bounds it. Still queued for a
+      // bulkhead slot: the caller gives up at the deadline and the call is dropped when it comes up.
+      if (started) return await call;
       const first = await deadline.race(call);
       if (first !== 'expired') return first.value;
       if (!started) {
@@ -153,7 +155,7 @@ export class Endpoint {
   async #withConnection<T>(fn: (connection: SqlConnection) => Promise<T>, deadline: CallDeadline, options: CallOptions, origin: Origin): Promise<T> {
     let lease: Awaited<ReturnType<ConnectionSource['acquire']>>;
     try {
-      lease = await this.#source.acquire(options.acquireWaitMs, deadline.signal);
+      lease = await this.#source.acquire(options.acquireWaitMs, deadline);
     } catch (error) {
       if (deadline.expired && !this.dialect.isConnectionError(error)) throw this.#notSent(deadline);
       throw error;
@@ -161,19 +163,19 @@ export class Endpoint {
     const { connection, release } = lease;
     const ticket = this.leaks.checkout(origin);
     let broken = false;
+    let sent = false;
     try {
-      let sent = false;
-      const work = (async () => {
-        await connection.setStatementTimeout?.(deadline.timeoutMs);
+      // Already set on this connection (the usual case): straight to the statement, no extra promise.
+      const setting = connection.setStatementTimeout?.(deadline.timeoutMs);
+      const run = () => {
         sent = true;
         return fn(connection);
-      })();
-      work.catch((error: unknown) => {
-        if (sent && typeof error === 'object' && error !== null) sentStatements.add(error);
-      });
+      };
+      const work = setting ? setting.then(run) : run();
       return await this.#awaitWork(connection, work, deadline, options.idempotent === true, () => (broken = true));
     } catch (error) {
       if (this.dialect.isConnectionError(error)) broken = true;
+      if (sent && typeof error === 'object' && error !== null) sentStatements.add(error);
       throw error;
     } finally {
       this.leaks.release(ticket);

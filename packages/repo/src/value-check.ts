@@ -14,17 +14,23 @@ const KINDS: Array<[RegExp, Kind]> = [
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** What JavaScript values a column takes, from its TypeORM type (`Number`, `'integer'`, `'timestamptz'`…). */
+const kinds = new WeakMap<ColumnMetadata, Kind>();
+
+/** What JavaScript values a column takes, from its TypeORM type (`Number`, `'integer'`, `'timestamptz'`…); worked out once per column. */
 function kindOf(column: ColumnMetadata): Kind {
-  const type = typeof column.type === 'function' ? column.type.name : String(column.type);
-  const name = type.toLowerCase();
-  return KINDS.find(([pattern]) => pattern.test(name))?.[1] ?? 'any';
+  let kind = kinds.get(column);
+  if (kind === undefined) {
+    const name = (typeof column.type === 'function' ? column.type.name : String(column.type)).toLowerCase();
+    kind = KINDS.find(([pattern]) => pattern.test(name))?.[1] ?? 'any';
+    kinds.set(column, kind);
+  }
+  return kind;
 }
 
 function accepts(kind: Kind, value: unknown): boolean {
   switch (kind) {
     case 'integer':
-      return (typeof value === 'number' && Number.isSafeInteger(value)) || typeof value === 'bigint' || (typeof value === 'string' && /^-?\d{1,19}$/.test(value));
+      return Number.isSafeInteger(value) || typeof value === 'bigint' || (typeof value === 'string' && /^-?\d{1,19}$/.test(value));
     case 'number':
       return (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint' || (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)));
     case 'string':

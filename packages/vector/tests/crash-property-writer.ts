@@ -1,10 +1,10 @@
 // Child process for the crash property test: random upserts, deletes and checkpoints on a small set
 // of ids, printing "begin" before and "ack" after each one, until it is killed.
+import { seededRandom } from '@core/testing';
 import { EmbeddedVectorStore } from '../src/embedded';
 
 const [dir, seedText, firstVersion] = process.argv.slice(2);
-let seed = Number(seedText);
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+const random = seededRandom(Number(seedText));
 const store = new EmbeddedVectorStore({ dir: dir!, sweepIntervalMs: 0, checkpointBytes: 4_096 });
 const collection = (await store.listCollections()).includes('prop') ? await store.collection('prop') : await store.createCollection({ name: 'prop', dimension: 4, metric: 'euclidean' });
 process.stdout.write('ready\n');

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killAtRandom, seededRandom } from '@core/testing';
 import { EmbeddedVectorStore } from '../src/embedded';
 
 // Crash safety as a property: a writer doing random upserts, deletes and checkpoints is killed with
@@ -13,45 +13,10 @@ const ITERATIONS = 50;
 /** id → version stored, or null for absent. */
 type Model = Map<string, number | null>;
 
-interface Run {
-  acked: Array<{ op: string; id: string; version: number }>;
-  pending: { op: string; id: string; version: number } | undefined;
-}
-
-function runUntilKilled(dir: string, seed: number, firstVersion: number, killAfterAcks: number, jitterMs: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@core/source', '--import', 'tsx', join(__dirname, 'crash-property-writer.ts'), dir, String(seed), String(firstVersion)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const run: Run = { acked: [], pending: undefined };
-    let buffer = '';
-    let stderr = '';
-    let killing = false;
-    const kill = () => {
-      if (killing) return;
-      killing = true;
-      setTimeout(() => child.kill('SIGKILL'), jitterMs);
-    };
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on('data', (data: Buffer) => {
-      buffer += data.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        const [word, op, id, version] = line.split(' ');
-        if (word === 'begin') run.pending = { op: op!, id: id!, version: Number(version) };
-        else if (word === 'ack' && run.pending) {
-          run.acked.push(run.pending);
-          run.pending = undefined;
-          if (run.acked.length >= killAfterAcks) kill();
-        } else if (word === 'ready' && killAfterAcks === 0) kill();
-      }
-    });
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve(run) : reject(new Error(`writer exited with ${code}: ${stderr}`))));
-  });
-}
-
-function applyTo(model: Model, op: { op: string; id: string; version: number }): void {
-  if (op.op === 'upsert') model.set(op.id, op.version);
-  else if (op.op === 'delete') model.set(op.id, null);
+/** Applies a `begin <op> <id> <version>` line's fields to the model. */
+function applyTo(model: Model, [op, id, version]: string[]): void {
+  if (op === 'upsert') model.set(id!, Number(version));
+  else if (op === 'delete') model.set(id!, null);
 }
 
 describe('embedded collection under SIGKILL at random points', () => {
@@ -64,13 +29,12 @@ describe('embedded collection under SIGKILL at random points', () => {
   });
 
   it(`never loses an acknowledged write nor resurrects a deleted record (${ITERATIONS} kills)`, async () => {
-    let seed = 20_261_201;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const random = seededRandom(20_261_201);
     const model: Model = new Map();
     let version = 1;
     let inFlightLanded = 0;
     for (let iteration = 0; iteration < ITERATIONS; iteration++) {
-      const run = await runUntilKilled(dir, Math.floor(random() * 1e9), version, Math.floor(random() * 25), Math.floor(random() * 8));
+      const run = await killAtRandom(join(__dirname, 'crash-property-writer.ts'), [dir, String(Math.floor(random() * 1e9)), String(version)], Math.floor(random() * 25), Math.floor(random() * 8));
       for (const op of run.acked) applyTo(model, op);
       version += run.acked.length + 1;
       const alternative = new Map(model);
@@ -89,7 +53,7 @@ describe('embedded collection under SIGKILL at random points', () => {
       const withPending = matches(alternative);
       if (!asAcked && !withPending) {
         const diff = ids.filter((id) => (model.get(id) ?? null) !== (stored.get(id) ?? null)).map((id) => `${id}: acked ${model.get(id) ?? null}, stored ${stored.get(id) ?? null}`);
-        throw new Error(`iteration ${iteration}: state matches neither the acknowledged writes nor them plus the one in flight (${run.pending?.op ?? 'none'}):\n${diff.join('\n')}`);
+        throw new Error(`iteration ${iteration}: state matches neither the acknowledged writes nor them plus the one in flight (${run.pending?.join(' ') ?? 'none'}):\n${diff.join('\n')}`);
       }
       if (!asAcked) {
         inFlightLanded++;

@@ -24,3 +24,5 @@ export { startFaultProxy } from './fault-proxy';
 export type { FaultProxyHandle, FaultMode } from './fault-proxy';
 export { settleWithin, watchProcessFaults } from './settle-within';
 export type { SettleReport } from './settle-within';
+export { killAtRandom, seededRandom } from './kill-at-random';
+export type { KilledRun } from './kill-at-random';

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { settleWithin } from '../deadline-clock';
+import { raceExpiry, settleWithin, type Expiry } from '../deadline-clock';
+import { QueryTimeoutError } from '../errors';
 import type { ConnectionSource, SqlConnection } from '../sql-connection';
 
 /** Pool settings (defaults from the seed: 20 connections, 30 s acquire, recycle after an hour). */
@@ -52,19 +53,6 @@ function destroySocket(client: pg.Client | pg.PoolClient): void {
   (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
-/** The work's value, or `aborted` once the signal fires. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<{ value: T } | 'aborted'> {
-  if (signal.aborted) return Promise.resolve('aborted');
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve('aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => (signal.removeEventListener('abort', onAbort), resolve({ value })),
-      (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error)),
-    );
-  });
-}
-
 /** The `SqlConnection` of one pooled client (its session statement_timeout remembered). */
 function wrap(client: pg.PoolClient): SqlConnection {
   let timeoutMs: number | undefined;
@@ -78,10 +66,9 @@ function wrap(client: pg.PoolClient): SqlConnection {
       await pipeline(Readable.from(csv), client.query(copyFrom(sql)));
     },
     destroy: () => destroySocket(client),
-    async setStatementTimeout(ms: number) {
-      if (timeoutMs === ms) return;
-      await client.query(`SET statement_timeout = ${Math.max(1, Math.round(ms))}`);
-      timeoutMs = ms;
+    setStatementTimeout(ms: number) {
+      if (timeoutMs === ms) return undefined;
+      return client.query(`SET statement_timeout = ${Math.max(1, Math.round(ms))}`).then(() => void (timeoutMs = ms));
     },
   };
 }
@@ -111,15 +98,15 @@ export class PgSource implements ConnectionSource {
     pool.on('error', () => undefined);
   }
 
-  async acquire(_waitMs?: number, signal?: AbortSignal): Promise<{ connection: SqlConnection; release(broken?: boolean): void }> {
-    let client = await this.#connect(signal);
+  async acquire(_waitMs?: number, expiry?: Expiry): Promise<{ connection: SqlConnection; release(broken?: boolean): void }> {
+    let client = await this.#connect(expiry);
     let state = this.#state.get(client);
     if (state && Date.now() - state.lastUsed > this.#validateAfterIdleMs) {
       const alive = await settleWithin(client.query('SELECT 1'), Math.min(this.#connectTimeoutMs, 2_000));
       if (alive === 'pending' || 'error' in alive) {
         destroySocket(client);
         client.release(true);
-        client = await this.#connect(signal);
+        client = await this.#connect(expiry);
         state = this.#state.get(client);
       }
     }
@@ -141,14 +128,17 @@ export class PgSource implements ConnectionSource {
     };
   }
 
-  /** A pooled client, or an abort at the deadline (a client that arrives later goes straight back). */
-  async #connect(signal: AbortSignal | undefined): Promise<pg.PoolClient> {
+  /**
+   * A pooled client, or a `QueryTimeoutError` at the deadline (a client that arrives later goes
+   * straight back). An idle client is lent at once, so only a wait for a new connection is raced.
+   */
+  async #connect(expiry: Expiry | undefined): Promise<pg.PoolClient> {
     const connecting = this.#pool.connect();
-    if (!signal) return connecting;
-    const first = await raceAbort(connecting, signal);
-    if (first !== 'aborted') return first.value;
+    if (!expiry || this.#pool.idleCount > 0) return connecting;
+    const first = await raceExpiry(connecting, expiry);
+    if (first !== 'expired') return first.value;
     connecting.then((late) => late.release(), () => undefined);
-    throw signal.reason;
+    throw new QueryTimeoutError('no connection could be made before the deadline; nothing was sent');
   }
 
   /**
