@@ -104,4 +104,22 @@ describe('S3 through a faulty network (s3rver)', () => {
     await a.put('mine.txt', 'a');
     expect((await a.list()).objects.map((o) => o.key)).toEqual(['mine.txt']);
   });
+
+  it('when the checksum tag cannot be written, the new object is kept (not deleted with the one it replaced) and the put says so', async () => {
+    await proxy.clear();
+    const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    const stamped = new S3Provider({ bucket: 'prefixes', client });
+    await stamped.put('doc.txt', 'version 1');
+    // Fault injection in the client (the server is real): every PutObjectTagging fails as a dropped connection would.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutObjectTaggingCommand') throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        return next(args);
+      },
+      { step: 'initialize', name: 'failTagging' },
+    );
+    const error = await stamped.put('doc.txt', 'version 2').catch((e: unknown) => e);
+    expect((error as StorageError).code).toBe('STORAGE_UNAVAILABLE');
+    expect((await readAll(await stamped.get('doc.txt'))).toString()).toBe('version 2');
+  });
 });

@@ -1,7 +1,6 @@
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
-  TaskCancelledError,
   ConsecutiveBreaker,
   ExponentialBackoff,
   bulkhead,
@@ -126,11 +125,9 @@ export class Endpoint {
       if (started) return await call;
       const first = await deadline.race(call);
       if (first !== 'expired') return first.value;
-      if (!started) {
-        call.catch(() => undefined);
-        throw this.#notSent(deadline);
-      }
-      return await call;
+      if (started) return await call; // it came up just before the deadline: it bounds itself
+      call.catch(() => undefined);
+      throw this.#notSent(deadline);
     } catch (error) {
       throw this.#translate(error, options.idempotent === true);
     } finally {
@@ -219,7 +216,6 @@ export class Endpoint {
 
   #translate(error: unknown, idempotent: boolean): Error {
     if (error instanceof RepoError) return error;
-    if (error instanceof TaskCancelledError) return new QueryTimeoutError(`${this.name}: the deadline passed before the call ran; nothing was sent`, { cause: error });
     if (error instanceof BrokenCircuitError) return new CircuitOpenError(`${this.name}: circuit open after repeated connection failures`, { cause: error });
     if (error instanceof BulkheadRejectedError) return new BulkheadFullError(`${this.name}: too many calls running and queued`, { cause: error });
     if (this.dialect.isStatementTimeout(error)) return new QueryTimeoutError(`${this.name}: the server cancelled the statement at its statement_timeout`, { cause: error });

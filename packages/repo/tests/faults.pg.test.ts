@@ -1,4 +1,4 @@
-import { createPgDatabase, settleWithin, startFaultProxy, startSilentServer, watchProcessFaults, type FaultProxyHandle, type PgScratch } from '@core/testing';
+import { createPgDatabase, settleWithin, startFaultProxy, startPgCluster, startSilentServer, watchProcessFaults, type FaultProxyHandle, type PgScratch } from '@core/testing';
 import { DatabaseUnavailableError, OutcomeUnknownError, QueryTimeoutError, RepoError, type Database } from '../src';
 import { postgresDatabase } from '../src/postgres';
 import { AccountEntity, type Account } from './entities';
@@ -114,4 +114,28 @@ describe('PostgreSQL cold start against a server that accepts and never answers'
       await silent.stop();
     }
   });
+});
+
+describe('PostgreSQL restarted under load (a throwaway cluster)', () => {
+  it('calls during the restart settle typed; the first call after it succeeds without reopening', async () => {
+    const cluster = await startPgCluster();
+    const watch = watchProcessFaults();
+    const db = await postgresDatabase({ url: cluster.url, entities: [AccountEntity], synchronize: true, pool: { max: 4 }, endpoint: { timeoutMs: TIMEOUT_MS, failureThreshold: 1_000 } });
+    try {
+      const accounts = db.repository<Account>(AccountEntity);
+      const seed = await accounts.create({ owner: 'before', balance: 1 });
+      await cluster.stop();
+      const report = await settleWithin(Array.from({ length: 8 }, (_, i) => () => (i % 2 ? accounts.getById(seed.id) : accounts.create({ owner: 'during', balance: 2 }))), BOUND_MS);
+      console.log('restart (server down)', report);
+      expect(report.pending).toBe(0);
+      expect(report.resolved).toBe(0);
+      for (const key of Object.keys(report.errors)) expect(key).toMatch(/^(DatabaseUnavailableError|QueryTimeoutError|OutcomeUnknownError):REPO_/);
+      await cluster.start();
+      expect(await accounts.getById(seed.id)).toMatchObject({ owner: 'before' });
+    } finally {
+      await db.close();
+      await cluster.destroy();
+      expect(watch.stop()).toEqual([]);
+    }
+  }, 60_000);
 });

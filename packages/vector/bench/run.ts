@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     results.push(smaller('bytes per vector in RAM (graph + vectors)', 'bytes', collection.memoryBytes / N, 'raw hnswlib-node graph (same estimate)', rawDisk));
 
     // The in-graph filter alone (exact fallback off), on the same data reopened from its checkpoint.
-    const graphOnly = new EmbeddedVectorStore({ dir: join(dir, 'ours'), sweepIntervalMs: 0, exactLimit: 0, exactShare: 0 });
+    const graphOnly = new EmbeddedVectorStore({ dir: join(dir, 'ours'), sweepIntervalMs: 0, exactLimit: 0, exactShare: 0, readOnly: true });
     const reopened = await graphOnly.collection('bench');
     const found: number[][] = [];
     t = performance.now();

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { toStream } from '../body';
@@ -13,11 +12,9 @@ import type { Body, Capabilities, GetOptions, ListOptions, ListPage, ObjectInfo,
 import { listFromKeys } from '../list-keys';
 import { decryptFile, encryptStream } from './aes-gcm';
 import { copyHashed } from './copy-hashed';
-import { syncDir, syncFile } from './durable';
-import { LocalPaths, TMP } from './local-paths';
+import { LocalPaths } from './local-paths';
+import { Publisher } from './publisher';
 import { metaFor, Sidecars, type Meta } from './sidecar';
-import { sweepStaleTemps } from './temp-sweep';
-import { Trash } from './trash';
 
 /** Options of the local-disk provider. */
 export interface LocalProviderOptions {
@@ -44,13 +41,13 @@ export class LocalProvider implements StorageProvider {
   readonly #sidecars: Sidecars;
   readonly #key: Buffer | undefined;
   readonly #directIo: boolean;
-  #trash: Promise<Trash> | undefined;
-  #swept: Promise<void> | undefined;
+  readonly #publisher: Publisher;
 
   constructor(options: LocalProviderOptions) {
     if (options.encryptionKey && options.encryptionKey.length !== 32) throw new InvalidOptionsError('encryptionKey must be 32 bytes (AES-256)');
     this.#paths = new LocalPaths(options.root);
-    this.#sidecars = new Sidecars(() => this.#real());
+    this.#sidecars = new Sidecars(() => this.#paths.real());
+    this.#publisher = new Publisher(this.#paths, this.#sidecars);
     this.#key = options.encryptionKey;
     this.#directIo = options.directIo ?? true;
   }
@@ -75,13 +72,13 @@ export class LocalProvider implements StorageProvider {
     const encrypt = options.encryption?.type === 'client' || options.classification === 'confidential';
     if (encrypt && !this.#key) throw new InvalidOptionsError('client-side encryption (and every confidential object) needs an encryptionKey');
     const target = await this.#paths.forWrite(key);
-    const tmp = await this.#tempFile();
+    const tmp = await this.#publisher.tempFile();
     if (!encrypt && typeof body === 'object' && 'path' in body && !(body instanceof Uint8Array)) {
       return this.#putFile(key, body.path, target, tmp, options);
     }
     const { stream, size } = await toStream(body);
     const hash = hashing();
-    return this.#commit(key, tmp, target, async () => {
+    return this.#publish(key, tmp, target, async () => {
       const stages: NodeJS.ReadWriteStream[] = [hash.stage];
       if (encrypt) stages.push(encryptStream(this.#key!));
       await pipeline(withProgress(stream, key, size, options.onProgress), ...(stages as [NodeJS.ReadWriteStream]), createWriteStream(tmp, { highWaterMark: 1024 * 1024 }));
@@ -90,39 +87,11 @@ export class LocalProvider implements StorageProvider {
   }
 
   /**
-   * Writes the temp file (via `write`) and flushes it to the device, then the metadata, then renames
-   * into place and flushes the folder: a put that returned survives a crash, and one that did not
-   * leaves no visible object. On failure the temp file goes and the metadata is put back as it was.
-   */
-  async #commit(key: string, tmp: string, target: string, write: () => Promise<Meta>): Promise<ObjectInfo> {
-    let previous: Meta | undefined | null = null; // null: the metadata was not touched yet
-    try {
-      const meta = await write();
-      await syncFile(tmp);
-      previous = await this.#sidecars.current(key, target);
-      await this.#sidecars.write(key, { ...meta, ino: (await stat(tmp)).ino, previous: previous && withoutPrevious(previous) });
-      await this.#replace(tmp, target);
-      return this.#info(key, meta, new Date());
-    } catch (error) {
-      await rm(tmp, { force: true });
-      if (previous !== null) await (previous ? this.#sidecars.write(key, previous) : this.#sidecars.remove(key)).catch(() => undefined);
-      throw error;
-    }
-  }
-
-  /** A fresh temp file name; the first one also sweeps what crashed puts left behind. */
-  async #tempFile(): Promise<string> {
-    const dir = join(await this.#real(), TMP);
-    await mkdir(dir, { recursive: true });
-    return join(dir, randomUUID());
-  }
-
-  /**
    * A plain file is copied and hashed in one read (`copyHashed`); streaming it through the hash stage
    * into the temp file ran at about a third of `fs.copyFile`'s speed.
    */
   async #putFile(key: string, source: string, target: string, tmp: string, options: PutOptions): Promise<ObjectInfo> {
-    return this.#commit(key, tmp, target, async () => {
+    return this.#publish(key, tmp, target, async () => {
       const total = (await stat(source)).size;
       const onChunk = options.onProgress && ((bytes: number) => options.onProgress!({ key, bytes, total }));
       const hashed = await copyHashed(source, tmp, { direct: this.#directIo, onChunk });
@@ -165,9 +134,7 @@ export class LocalProvider implements StorageProvider {
     let removed = 0;
     for (const key of list) {
       if (!(await this.exists(key))) continue;
-      const path = await this.#paths.existing(key);
-      if (!(await (await this.#openTrash()).discard(path))) await rm(path, { force: true });
-      await this.#sidecars.remove(key);
+      await this.#publisher.remove(key, await this.#paths.existing(key));
       removed++;
     }
     return removed;
@@ -204,8 +171,8 @@ export class LocalProvider implements StorageProvider {
     const source = await this.#paths.existing(from);
     if (from === to) return;
     const target = await this.#paths.forWrite(to);
-    const tmp = await this.#tempFile();
-    await this.#commit(to, tmp, target, async () => {
+    const tmp = await this.#publisher.tempFile();
+    await this.#publish(to, tmp, target, async () => {
       await copyFile(source, tmp);
       return meta;
     });
@@ -216,13 +183,7 @@ export class LocalProvider implements StorageProvider {
     const meta = await this.#readMeta(from);
     const source = await this.#paths.existing(from);
     if (from === to) return;
-    const target = await this.#paths.forWrite(to);
-    // The bytes keep their inode through the rename: a crash before it leaves `to` described by its
-    // previous metadata, after it by the moved one.
-    const replaced = await this.#sidecars.current(to, target);
-    await this.#sidecars.write(to, { ...meta, ino: (await stat(source)).ino, previous: replaced && withoutPrevious(replaced) });
-    await this.#replace(source, target);
-    await this.#sidecars.remove(from);
+    await this.#publisher.move(from, source, to, await this.#paths.forWrite(to), meta);
   }
 
   async signedUrl(_key: string, _options: SignedUrlOptions): Promise<string> {
@@ -239,40 +200,16 @@ export class LocalProvider implements StorageProvider {
    * background, after the put or delete has returned (see `Trash`).
    */
   async idle(): Promise<void> {
-    await this.#swept;
-    if (this.#trash) await (await this.#trash).idle();
+    await this.#publisher.idle();
   }
 
-  /** The real root; the first use also sweeps, in the background, temp files of puts that crashed. */
   #real(): Promise<string> {
-    const root = this.#paths.real();
-    this.#swept ??= root.then((r) => sweepStaleTemps(join(r, TMP))).then(
-      () => undefined,
-      () => undefined,
-    );
-    return root;
+    return this.#publisher.real();
   }
 
-  /** Renames `from` over `to` durably, leaving the file it replaces to the trash. */
-  async #replace(from: string, to: string): Promise<void> {
-    const trash = await this.#openTrash();
-    const replaced = await trash.hold(to);
-    try {
-      await rename(from, to);
-    } finally {
-      trash.release(replaced);
-    }
-    await syncDir(dirname(to));
-  }
-
-  /** The trash, opened once. */
-  #openTrash(): Promise<Trash> {
-    this.#trash ??= this.#real().then(async (root) => {
-      const trash = new Trash(join(root, TMP, 'trash'));
-      await trash.open();
-      return trash;
-    });
-    return this.#trash;
+  /** Publishes a write (see `Publisher.commit`) and describes the object it made. */
+  async #publish(key: string, tmp: string, target: string, write: () => Promise<Meta>): Promise<ObjectInfo> {
+    return this.#info(key, await this.#publisher.commit(key, tmp, target, write), new Date());
   }
 
   /** The metadata of the bytes stored under `key` now (see `Sidecars.current`), or `ObjectNotFoundError`. */
@@ -296,11 +233,6 @@ export class LocalProvider implements StorageProvider {
       encrypted: meta.encrypted,
     };
   }
-}
-
-function withoutPrevious(meta: Meta): Meta {
-  const { previous: _previous, ...rest } = meta;
-  return rest;
 }
 
 function validKey(paths: LocalPaths, key: string): boolean {

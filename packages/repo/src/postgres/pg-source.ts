@@ -130,11 +130,14 @@ export class PgSource implements ConnectionSource {
 
   /**
    * A pooled client, or a `QueryTimeoutError` at the deadline (a client that arrives later goes
-   * straight back). An idle client is lent at once, so only a wait for a new connection is raced.
+   * straight back). The pool serves waiters in order, idle clients first: a call that finds more idle
+   * clients than waiters ahead of it gets one at once, so only the others (a new connection, or a wait
+   * for a busy one) are raced against the deadline.
    */
   async #connect(expiry: Expiry | undefined): Promise<pg.PoolClient> {
+    const servedAtOnce = this.#pool.idleCount > this.#pool.waitingCount;
     const connecting = this.#pool.connect();
-    if (!expiry || this.#pool.idleCount > 0) return connecting;
+    if (!expiry || servedAtOnce) return connecting;
     const first = await raceExpiry(connecting, expiry);
     if (first !== 'expired') return first.value;
     connecting.then((late) => late.release(), () => undefined);
