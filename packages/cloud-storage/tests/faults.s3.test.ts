@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import { settleWithin, startFaultProxy, startS3rver, watchProcessFaults, type FaultProxyHandle, type S3rverHandle } from '@core/testing';
-import { readAll, StorageError, type StorageProvider } from '../src';
+import { PartialDeleteError, readAll, StorageError, type StorageProvider } from '../src';
 import { S3Provider } from '../src/s3';
 
 // s3rver behind the fault proxy: every call settles with a typed error within a generous bound (a hang
@@ -123,5 +123,26 @@ describe('S3 through a faulty network (s3rver)', () => {
     const error = await stamped.put('doc.txt', Readable.from([Buffer.from('version 2')])).catch((e: unknown) => e);
     expect((error as StorageError).code).toBe('STORAGE_UNAVAILABLE');
     expect((await readAll(await stamped.get('doc.txt'))).toString()).toBe('version 2');
+  });
+
+  it('keys that DeleteObjects reports as not deleted are a PartialDeleteError, not a silent success', async () => {
+    const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    const store = new S3Provider({ bucket: 'prefixes', client });
+    await store.put('keep-a.txt', 'a');
+    await store.put('keep-b.txt', 'b');
+    // Fault injection in the client (the server is real): the answer names one key as refused, as S3
+    // does for a key the caller may not delete.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'DeleteObjectsCommand') (result.output as { Errors?: unknown[] }).Errors = [{ Key: 'keep-b.txt', Code: 'AccessDenied', Message: 'Access Denied' }];
+        return result;
+      },
+      { step: 'initialize', name: 'refuseOneKey' },
+    );
+    const error = (await store.delete(['keep-a.txt', 'keep-b.txt']).catch((e: unknown) => e)) as PartialDeleteError;
+    expect(error).toBeInstanceOf(PartialDeleteError);
+    expect(error.failed).toEqual([{ key: 'keep-b.txt', reason: 'AccessDenied: Access Denied' }]);
+    expect(error.deleted).toBe(1);
   });
 });

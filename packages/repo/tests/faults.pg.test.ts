@@ -102,6 +102,30 @@ describe('PostgreSQL through a faulty network', () => {
   });
 });
 
+describe('a write that lands after its client-side deadline', () => {
+  it('is reported as done (its result), not as a timeout a caller would retry', async () => {
+    const scratch = await createPgDatabase('repo_landed');
+    const proxy = await startFaultProxy({ port: Number(new URL(scratch.url).port || 5432) });
+    const db = await postgresDatabase({ url: proxy.url(scratch.url), entities: [AccountEntity], synchronize: true, pool: { max: 1 } });
+    try {
+      const accounts = db.repository<Account>(AccountEntity);
+      await accounts.create({ owner: 'warm', balance: 0 }, { timeoutMs: 400 }); // connection and its statement_timeout set
+      // Every packet takes 300 ms each way: the INSERT runs at once on the server (well inside its
+      // 400 ms statement_timeout) but its answer arrives after the client's 400 ms deadline, and the
+      // cancel, sent through the same slow network, comes too late to stop it.
+      proxy.delay(300);
+      const created = await accounts.create({ owner: 'landed', balance: 7 }, { timeoutMs: 400 });
+      expect(created).toMatchObject({ owner: 'landed', balance: 7 });
+      proxy.delay(0);
+      expect(await accounts.count({ owner: 'landed' })).toBe(1);
+    } finally {
+      await db.close();
+      await proxy.stop();
+      await scratch.drop();
+    }
+  }, 30_000);
+});
+
 describe('PostgreSQL cold start against a server that accepts and never answers', () => {
   it('fails with DatabaseUnavailableError and leaves no handle behind', async () => {
     const silent = await startSilentServer('postgres');
