@@ -1,6 +1,6 @@
 import { BlobServiceClient } from '@azure/storage-blob';
-import { settleWithin, startAzurite, startFaultProxy, watchProcessFaults, type AzuriteHandle, type FaultProxyHandle } from '@core/testing';
-import { readAll, type StorageProvider } from '../src';
+import { startAzurite, startFaultProxy, watchProcessFaults, type AzuriteHandle, type FaultProxyHandle } from '@core/testing';
+import { FAULTS, settlesAndRecovers } from './storage-faults';
 import { AzureProvider } from '../src/azure';
 
 // azurite behind the fault proxy, as faults.s3.test.ts does for s3rver.
@@ -32,29 +32,7 @@ describe('Azure Blob through a faulty network (azurite)', () => {
     await azurite?.stop();
   });
 
-  const calls = (p: StorageProvider) => [
-    () => p.put('new.txt', 'payload'),
-    () => p.get('seed.txt').then(readAll),
-    () => p.stat('seed.txt'),
-    () => p.exists('seed.txt'),
-    () => p.list(),
-    () => p.copy('seed.txt', 'copy.txt'),
-    () => p.delete(['copy.txt']),
-  ];
-
-  it.each([
-    ['stall', (p: FaultProxyHandle) => p.stall()],
-    ['reset', (p: FaultProxyHandle) => p.reset()],
-    ['refused', (p: FaultProxyHandle) => p.refuse()],
-  ])('%s: every call settles with StorageUnavailableError, then service resumes', async (name, fault) => {
-    await fault(proxy);
-    const report = await settleWithin(calls(provider), BOUND_MS);
-    console.log(`azure ${name}`, report);
-    expect(report.pending).toBe(0);
-    expect(report.resolved).toBe(0);
-    for (const key of Object.keys(report.errors)) expect(key).toMatch(/:STORAGE_UNAVAILABLE$/);
-    await proxy.clear();
-    expect((await readAll(await provider.get('seed.txt'))).toString()).toBe('seed');
-    expect((await provider.put('after.txt', 'ok')).size).toBe(2);
-  });
+  it.each(FAULTS)('%s: every call settles with StorageUnavailableError, then service resumes', (name, fault) =>
+    settlesAndRecovers(`azure ${name}`, provider, proxy, fault, BOUND_MS),
+  );
 });

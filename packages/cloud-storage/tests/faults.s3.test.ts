@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import { settleWithin, startFaultProxy, startS3rver, watchProcessFaults, type FaultProxyHandle, type S3rverHandle } from '@core/testing';
-import { PartialDeleteError, readAll, StorageError, type StorageProvider } from '../src';
+import { FAULTS, settlesAndRecovers } from './storage-faults';
+import { PartialDeleteError, readAll, StorageError } from '../src';
 import { S3Provider } from '../src/s3';
 
 // s3rver behind the fault proxy: every call settles with a typed error within a generous bound (a hang
@@ -37,39 +38,9 @@ describe('S3 through a faulty network (s3rver)', () => {
     await s3?.stop();
   });
 
-  const calls = (p: StorageProvider) => [
-    () => p.put('new.txt', 'payload'),
-    () => p.get('seed.txt').then(readAll),
-    () => p.stat('seed.txt'),
-    () => p.exists('seed.txt'),
-    () => p.list(),
-    () => p.copy('seed.txt', 'copy.txt'),
-    () => p.delete(['copy.txt']),
-  ];
-
-  async function recovers(): Promise<void> {
-    expect((await readAll(await provider.get('seed.txt'))).toString()).toBe('seed');
-    expect((await provider.put('after.txt', 'ok')).size).toBe(2);
-  }
-
-  function typed(errors: Record<string, number>): void {
-    for (const key of Object.keys(errors)) expect(key).toMatch(/:STORAGE_(UNAVAILABLE|ABORTED)$/);
-  }
-
-  it.each([
-    ['stall', (p: FaultProxyHandle) => p.stall()],
-    ['reset', (p: FaultProxyHandle) => p.reset()],
-    ['refused', (p: FaultProxyHandle) => p.refuse()],
-  ])('%s: every call settles with StorageUnavailableError, then service resumes', async (name, fault) => {
-    await fault(proxy);
-    const report = await settleWithin(calls(provider), BOUND_MS);
-    console.log(`s3 ${name}`, report);
-    expect(report.pending).toBe(0);
-    expect(report.resolved).toBe(0);
-    typed(report.errors);
-    await proxy.clear();
-    await recovers();
-  });
+  it.each(FAULTS)('%s: every call settles with StorageUnavailableError, then service resumes', (name, fault) =>
+    settlesAndRecovers(`s3 ${name}`, provider, proxy, fault, BOUND_MS),
+  );
 
   it('a download that stalls mid-body fails its stream instead of hanging', async () => {
     await provider.put('big.bin', Buffer.alloc(8 * 1024 * 1024, 7));
