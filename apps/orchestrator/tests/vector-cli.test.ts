@@ -33,6 +33,15 @@ describe('core vector (development: embedded index under DATA_DIR/vectors)', () 
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
+  it('says so when there is nothing to list, and reads beside a running writer without touching its files', async () => {
+    await rm(join(root, 'vectors'), { recursive: true, force: true });
+    expect(await core('ls')).toMatchObject({ code: 0, out: 'no collections\n' });
+    const writer = new EmbeddedVectorStore({ dir: join(root, 'vectors'), sweepIntervalMs: 0 });
+    await writer.createCollection({ name: 'live', dimension: 2 });
+    expect(await core('ls')).toMatchObject({ code: 0, out: 'live\t0 records\t2-d cosine\n' }); // read-only: the writer's lock is not in the way
+    await writer.close();
+  });
+
   it('lists, describes and queries collections', async () => {
     expect(await core('ls')).toMatchObject({ code: 0, out: 'alerts\t3 records\t3-d cosine\n' });
     const described = await core('describe', 'alerts');

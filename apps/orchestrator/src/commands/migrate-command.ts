@@ -40,7 +40,9 @@ export function migrateCommand(loadConfig: () => Config, io: MigrateIo): Command
     .command('status')
     .description('List migrations: applied, baseline, pending, changed (checksum differs) or missing (file gone).')
     .action(withMigrator(async (m) => {
-      for (const s of await m.status()) {
+      const status = await m.status();
+      if (status.length === 0) io.stdout(`no migrations in ${m.directory}\n`);
+      for (const s of status) {
         io.stdout(`${s.state.padEnd(8)} ${s.name}${s.appliedAt ? `  ${s.appliedAt.toISOString()}` : ''}  ${(s.checksum ?? s.appliedChecksum ?? '').slice(0, 12)}\n`);
       }
     }));

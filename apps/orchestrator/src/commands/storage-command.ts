@@ -55,15 +55,23 @@ export function storageCommand(loadConfig: () => Config, io: StorageIo): Command
       const provider = store();
       if (opts.delimiter) {
         let cursor: string | undefined;
+        let shown = 0;
         do {
           const page = await provider.list({ ...(prefix ? { prefix } : {}), delimiter: opts.delimiter, ...(cursor ? { cursor } : {}) });
           for (const p of page.prefixes) io.stdout(`${'DIR'.padStart(12)}  ${p}\n`);
           for (const o of page.objects) io.stdout(`${String(o.size).padStart(12)}  ${o.key}\n`);
+          shown += page.prefixes.length + page.objects.length;
           cursor = page.cursor;
         } while (cursor);
+        if (shown === 0) io.stdout(`no objects${prefix ? ` under "${prefix}"` : ''}\n`);
         return;
       }
-      for await (const o of listAll(provider, prefix ? { prefix } : {})) io.stdout(`${String(o.size).padStart(12)}  ${o.lastModified.toISOString()}  ${o.key}\n`);
+      let shown = 0;
+      for await (const o of listAll(provider, prefix ? { prefix } : {})) {
+        io.stdout(`${String(o.size).padStart(12)}  ${o.lastModified.toISOString()}  ${o.key}\n`);
+        shown++;
+      }
+      if (shown === 0) io.stdout(`no objects${prefix ? ` under "${prefix}"` : ''}\n`);
     });
 
   command

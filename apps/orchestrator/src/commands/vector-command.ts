@@ -50,7 +50,9 @@ export function vectorCommand(loadConfig: () => Config, io: VectorIo): Command {
     .description('List collections with their record counts.')
     .action(() =>
       withStore(loadConfig, async (store) => {
-        for (const name of await store.listCollections()) {
+        const names = await store.listCollections();
+        if (names.length === 0) io.stdout('no collections\n');
+        for (const name of names) {
           const info = await store.describeCollection(name);
           io.stdout(`${name}\t${info.count} records\t${info.dimension}-d ${info.metric}\n`);
         }
@@ -92,6 +94,7 @@ export function vectorCommand(loadConfig: () => Config, io: VectorIo): Command {
             ...(opts.minScore !== undefined ? { minScore: opts.minScore } : {}),
             ...(opts.namespace ? { namespace: opts.namespace } : {}),
           });
+          if (matches.length === 0) io.stdout('no matches\n');
           for (const match of matches) io.stdout(`${JSON.stringify(match)}\n`);
         }),
     );
