@@ -40,8 +40,12 @@ export async function createMigration(directory: string, name: string, options: 
   if (!/^[a-z0-9][a-z0-9_]{0,99}$/.test(name)) {
     throw new InvalidMigrationError(`migration name "${name}" must be lowercase letters, digits and underscores, e.g. add_user_email`);
   }
-  const full = `${versionFor(options.now ?? new Date())}_${name}`;
   const existing = await migrationFiles(directory);
+  // Two migrations created within one second would share a version (refused when loaded): take the next free one.
+  const taken = new Set(existing.map((file) => /^(\d+)[_-]/.exec(file)?.[1]).filter((v): v is string => v !== undefined).map((v) => BigInt(v)));
+  let version = BigInt(versionFor(options.now ?? new Date()));
+  while (taken.has(version)) version++;
+  const full = `${version}_${name}`;
   if (existing.some((file) => file.replace(/\.[a-z]+$/, '').replace(/^\d+[_-]/, '') === name)) {
     throw new InvalidMigrationError(`a migration named ${name} exists already`);
   }

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { checksum } from './checksum';
 import { InvalidMigrationError } from './errors';
 import type { Migration, MigrationContext, MigrationModule } from './migration';
-import { parseSqlMigration } from './sql-migration';
+import { isEmptySql, parseSqlMigration } from './sql-migration';
 import { splitStatements } from './sql-statements';
 
 const EXTENSIONS = new Set(['.sql', '.ts', '.js', '.mjs', '.cjs']);
@@ -66,7 +66,8 @@ async function loadMigration(path: string, name: string): Promise<Migration> {
   const source = readFileSync(path);
   const sum = checksum(source);
   if (path.endsWith('.sql')) {
-    const parts = parseSqlMigration(source.toString('utf8'), path);
+    // A template nobody filled in yet still lists (status says what to do); running it is refused.
+    const parts = parseSqlMigration(source.toString('utf8'), path, { allowEmptyUp: true });
     const run = (sql: string, transaction: boolean) => async (ctx: MigrationContext) => {
       // Outside a transaction each statement runs on its own (see splitStatements).
       if (transaction || ctx.dialect === 'sqlite') await ctx.execute(sql);
@@ -78,6 +79,7 @@ async function loadMigration(path: string, name: string): Promise<Migration> {
       checksum: sum,
       transaction: parts.transaction,
       lockTimeoutMs: parts.lockTimeoutMs,
+      empty: isEmptySql(parts.up),
       up: run(parts.up, parts.transaction),
       down: parts.down === undefined ? undefined : run(parts.down, parts.transaction),
       sql: { up: parts.up, down: parts.down },

@@ -24,6 +24,8 @@ export interface Migration {
   lockTimeoutMs?: number;
   up(context: MigrationContext): Promise<void>;
   down: ((context: MigrationContext) => Promise<void>) | undefined;
+  /** True for a `.sql` file whose up section is still empty (a template): listed, but never run. */
+  empty?: boolean;
   /** The SQL sections of a `.sql` migration (for lint and plans). */
   sql?: { up: string; down: string | undefined };
 }

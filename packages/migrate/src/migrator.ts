@@ -45,6 +45,8 @@ export interface MigrationStatus {
   checksum: string | undefined;
   appliedChecksum: string | undefined;
   appliedAt: Date | undefined;
+  /** A pending `.sql` file whose up section is still empty: write it before `up`. */
+  empty?: boolean;
 }
 
 /** Progress of a run, for CLIs and logs. */
@@ -122,6 +124,7 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgress] }> {
     return this.#locked(async (lock) => {
       const history = await this.#driver.readHistory(); // re-read: another process may have just migrated
       assertValid(statusOf(migrations, history), migrations);
+      assertNoEmpty(migrations, history, options);
       const umzug = this.#umzug(migrations, history, (m) => this.#apply(m, lock), (m) => this.#revert(m, lock));
       return run(() => umzug.up(upOptions(options, migrations)));
     });
@@ -154,6 +157,7 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgress] }> {
       await this.#driver.ensureHistory(); // inside the rolled-back transaction
       const history = await this.#driver.readHistory();
       assertValid(statusOf(migrations, history), migrations);
+      assertNoEmpty(migrations, history, options);
       const umzug = this.#umzug(migrations, history, async (m) => {
         current = [];
         plan.migrations.push({ name: m.name, statements: current, rehearsed: m.transaction });
@@ -333,7 +337,7 @@ function statusOf(migrations: Migration[], history: HistoryRow[]): MigrationStat
   const rows: MigrationStatus[] = migrations.map((m) => {
     const h = applied.get(m.name);
     const state = !h ? 'pending' : h.kind === 'failed' ? 'failed' : h.checksum !== m.checksum ? 'changed' : h.kind === 'baseline' ? 'baseline' : 'applied';
-    return { name: m.name, state, checksum: m.checksum, appliedChecksum: h?.checksum, appliedAt: h?.appliedAt };
+    return { name: m.name, state, checksum: m.checksum, appliedChecksum: h?.checksum, appliedAt: h?.appliedAt, ...(m.empty && !h ? { empty: true } : {}) };
   });
   const known = new Set(migrations.map((m) => m.name));
   for (const h of history) {
@@ -352,6 +356,15 @@ function assertValid(status: MigrationStatus[], migrations: Migration[]): void {
   }
   const missing = status.filter((s) => s.state === 'missing').map((s) => s.name);
   if (missing.length > 0) throw new MissingMigrationError(missing);
+}
+
+/** Refuses a run that would reach a migration whose up section is still empty, before anything runs. */
+function assertNoEmpty(migrations: Migration[], history: HistoryRow[], options: UpOptions): void {
+  const applied = new Set(history.map((h) => h.name));
+  const pending = migrations.filter((m) => !applied.has(m.name));
+  const end = options.to !== undefined ? pending.findIndex((m) => m.name === options.to) + 1 : options.step ?? pending.length;
+  const empty = pending.slice(0, end > 0 ? end : pending.length).find((m) => m.empty);
+  if (empty) throw new InvalidMigrationError(`${empty.path}: the up section is empty; write the change (and its down) before running up`);
 }
 
 function upOptions(options: UpOptions, migrations: Migration[]): MigrateUpOptions {

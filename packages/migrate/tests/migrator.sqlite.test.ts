@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { MigrationFailedError, MigrationLockedError, Migrator } from '../src';
+import { MigrationFailedError, MigrationLockedError, Migrator, createMigration } from '../src';
 import { SqliteDriver } from '../src/sqlite';
 import { migrationsDir, sql, type MigrationsDir } from './helpers';
 
@@ -32,6 +32,20 @@ describe('Migrator on SQLite', () => {
   afterEach(async () => {
     await dir.remove();
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('a freshly created, still empty migration lists as pending; up refuses it before running anything', async () => {
+    const created = await createMigration(dir.path, 'not_written_yet');
+    const migrator = open();
+    try {
+      const status = await migrator.status();
+      expect(status.map((s) => [s.state, s.empty ?? false])).toEqual([['pending', false], ['pending', false], ['pending', true]]);
+      await expect(migrator.up()).rejects.toThrow(`${created}: the up section is empty`);
+      expect(tables()).not.toContain('users'); // refused before the first migration ran
+      expect(await migrator.up({ step: 2 })).toEqual(['001_users', '002_email_index']); // what comes before it still runs
+    } finally {
+      await migrator.close();
+    }
   });
 
   it('applies, reports and reverts', async () => {

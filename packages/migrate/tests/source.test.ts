@@ -60,10 +60,12 @@ describe('createMigration', () => {
       const path = await createMigration(dir.path, 'add_user_email', { now });
       expect(path).toBe(join(dir.path, '20261123150405_add_user_email.sql'));
       expect(versionFor(now)).toBe('20261123150405');
-      // The template's up section is empty until someone writes it: loading says so.
-      await expect(loadMigrations(dir.path)).rejects.toThrow(/up section is empty/);
+      // The template's up section is empty until someone writes it: it still loads (status lists it),
+      // marked empty, and running it is refused (see the SQLite migrator test).
+      expect((await loadMigrations(dir.path)).map((m) => [m.name, m.empty])).toEqual([['20261123150405_add_user_email', true]]);
+      // A second one in the same second takes the next version instead of sharing it.
       const ts = await createMigration(dir.path, 'seed_plans', { now, format: 'ts' });
-      expect(ts.endsWith('20261123150405_seed_plans.ts')).toBe(true);
+      expect(ts.endsWith('20261123150406_seed_plans.ts')).toBe(true);
     } finally {
       await dir.remove();
     }

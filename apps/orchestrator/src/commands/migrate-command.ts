@@ -43,7 +43,8 @@ export function migrateCommand(loadConfig: () => Config, io: MigrateIo): Command
       const status = await m.status();
       if (status.length === 0) io.stdout(`no migrations in ${m.directory}\n`);
       for (const s of status) {
-        io.stdout(`${s.state.padEnd(8)} ${s.name}${s.appliedAt ? `  ${s.appliedAt.toISOString()}` : ''}  ${(s.checksum ?? s.appliedChecksum ?? '').slice(0, 12)}\n`);
+        const note = s.empty ? '  (empty: write its up section before `up`)' : '';
+        io.stdout(`${s.state.padEnd(8)} ${s.name}${s.appliedAt ? `  ${s.appliedAt.toISOString()}` : ''}  ${(s.checksum ?? s.appliedChecksum ?? '').slice(0, 12)}${note}\n`);
       }
     }));
 
