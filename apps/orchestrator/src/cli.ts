@@ -9,6 +9,7 @@ import { loadConfig } from './config/load-config';
 import { redact } from './config/redact';
 import { ConfigError } from './errors';
 import { serve } from './serve';
+import { orchestratorVersion } from './version';
 
 /** Where the CLI writes and how it ends; tests pass their own. */
 export interface CliIo {
@@ -27,10 +28,11 @@ const defaultIo: CliIo = {
   stderr: (t) => process.stderr.write(t),
 };
 
-/** Builds the `core` command line. */
-export function createProgram(io: CliIo = defaultIo): Command {
+/** Builds the `core` command line; `entry` is the script that runs it (for `--version`). */
+export function createProgram(io: CliIo = defaultIo, entry?: string): Command {
   const program = new Command('core')
     .description('The @core orchestrator: wires the data packages per environment (CORE_ENV) and runs their jobs.')
+    .version(orchestratorVersion(entry), '-V, --version', 'Print the version of the core CLI.')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError()
     .exitOverride();
@@ -73,7 +75,7 @@ export function createProgram(io: CliIo = defaultIo): Command {
 /** Runs the CLI and returns the exit status: 2 for configuration errors, 1 for other failures. */
 export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
   try {
-    await createProgram(io).parseAsync(argv);
+    await createProgram(io, argv[1]).parseAsync(argv);
     return io.exitCode ?? 0;
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -85,7 +87,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       return 1;
     }
     if (error instanceof VectorError) {
-      io.stderr(`core: ${error.name}: ${error.message}\n`);
+      io.stderr(`core: ${error.code}: ${error.message}\n`);
       return 1;
     }
     const commanderExit = error as { code?: string; exitCode?: number };

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli, type CliIo } from '../src/cli';
 
 function captureIo(env: NodeJS.ProcessEnv): CliIo & { out: string; err: string } {
@@ -12,6 +14,13 @@ function captureIo(env: NodeJS.ProcessEnv): CliIo & { out: string; err: string }
 }
 
 describe('core CLI', () => {
+  it('`core --version` prints the version from its package.json', async () => {
+    const io = captureIo({});
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(await runCli(['node', join(__dirname, '..', 'src', 'main.ts'), '--version'], io)).toBe(0);
+    expect(io.out).toBe(`${version}\n`);
+  });
+
   it('`core config` prints the resolved configuration with secrets redacted', async () => {
     const io = captureIo({ CORE_ENV: 'production', DATABASE_URL: 'postgres://u:pw-xyz@db/app', REDIS_URL: 'redis://c:6379' });
     expect(await runCli(['node', 'core', 'config'], io)).toBe(0);

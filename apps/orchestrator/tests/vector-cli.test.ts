@@ -57,9 +57,9 @@ describe('core vector (development: embedded index under DATA_DIR/vectors)', () 
   });
 
   it('reports bad input with a clear message and exit status 1', async () => {
-    expect(await core('query', 'alerts', '--vector', '[1, 0]')).toMatchObject({ code: 1, err: expect.stringContaining('InvalidVectorError: query vector has 2 components; this collection takes 3') });
+    expect(await core('query', 'alerts', '--vector', '[1, 0]')).toMatchObject({ code: 1, err: expect.stringContaining('VECTOR_INVALID_VECTOR: query vector has 2 components; this collection takes 3') });
     expect(await core('query', 'alerts', '--vector', '[1,0,0]', '--filter', '{"kind":{"$like":"c%"}}')).toMatchObject({ code: 1, err: expect.stringContaining('unknown filter operator "$like"') });
-    expect(await core('describe', 'nope')).toMatchObject({ code: 1, err: expect.stringContaining('CollectionNotFoundError') });
+    expect(await core('describe', 'nope')).toMatchObject({ code: 1, err: expect.stringContaining('VECTOR_COLLECTION_NOT_FOUND') });
     expect((await core('query', 'alerts')).code).toBe(1);
   });
 
