@@ -36,6 +36,20 @@ describe('Migrator on PostgreSQL', () => {
     await dir.remove();
   });
 
+  it('a schema option naming a schema that does not exist yet creates it', async () => {
+    const fresh = `${scratch.name}_new`;
+    const url = new URL(scratch.url);
+    url.searchParams.delete('options');
+    const m = new Migrator({ driver: new PostgresDriver({ connectionString: url.toString(), schema: fresh }), directory: dir.path });
+    try {
+      expect(await m.up()).toEqual(['001_users', '002_orders', '003_seed']);
+      expect(await tablesIn(scratch.url, fresh)).toEqual(['core_migrations', 'orders', 'users']);
+    } finally {
+      await m.close();
+      await queryPg(scratch.url, `DROP SCHEMA IF EXISTS "${fresh}" CASCADE`);
+    }
+  });
+
   it('up applies every pending migration in order, records checksums, and a second up does nothing', async () => {
     const progress: MigrationProgress[] = [];
     migrator.on('progress', (p) => progress.push(p));

@@ -9,7 +9,7 @@ import type { SchemaSnapshot } from '../schema-snapshot';
 export interface PostgresDriverOptions {
   /** Connection string of the database to migrate. */
   connectionString: string;
-  /** Schema to migrate (made the `search_path`; default: the connection's current schema). */
+  /** Schema to migrate (created when missing, made the `search_path`; default: the connection's current schema). */
   schema?: string;
   /** History table name (default `core_migrations`). */
   table?: string;
@@ -75,7 +75,11 @@ export class PostgresDriver implements MigrationDriver {
       if (holder.client !== undefined && this.#client === holder.client) this.#client = undefined; // the next call reconnects
     });
     holder.client = client;
-    if (this.#options.schema) await client.query(`SET search_path TO "${this.#options.schema}"`).catch((error: unknown) => Promise.reject(unavailable(error)));
+    if (this.#options.schema) {
+      // The schema a run migrates into is created when missing (as Flyway does), not a raw "does not exist".
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.#options.schema}"`).catch((error: unknown) => Promise.reject(unavailable(error)));
+      await client.query(`SET search_path TO "${this.#options.schema}"`).catch((error: unknown) => Promise.reject(unavailable(error)));
+    }
     this.#client = client;
     return client;
   }
