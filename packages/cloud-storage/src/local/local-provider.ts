@@ -148,20 +148,15 @@ export class LocalProvider implements StorageProvider {
     // no metadata (a .DS_Store, something copied in by hand) or no valid key — is not listed.
     const start = await this.#paths.listStart(prefix.slice(0, prefix.lastIndexOf('/') + 1));
     const found = start ? await this.#paths.walk(start) : [];
+    const candidates = found.sort().filter((key) => key.startsWith(prefix) && validKey(this.#paths, key));
+    const page = listFromKeys(candidates, options);
+    // Metadata is read for the page only. A file in it that is not an object is left out, so a page
+    // may come back shorter than pageSize; its cursor still resumes after everything it covered.
     const objects: ListPage['objects'] = [];
-    const keys: string[] = [];
-    const metas = new Map<string, Meta>();
-    for (const key of found.sort()) {
-      if (!validKey(this.#paths, key) || !key.startsWith(prefix)) continue;
+    for (const key of page.keys) {
       const meta = await this.#sidecars.current(key, join(root, key));
       if (!meta) continue;
-      metas.set(key, meta);
-      keys.push(key);
-    }
-    const page = listFromKeys(keys, options);
-    for (const key of page.keys) {
-      const s = await stat(join(root, key));
-      objects.push({ key, size: metas.get(key)!.size, lastModified: s.mtime, storageClass: undefined });
+      objects.push({ key, size: meta.size, lastModified: (await stat(join(root, key))).mtime, storageClass: undefined });
     }
     return { objects, prefixes: page.prefixes, cursor: page.cursor };
   }
