@@ -1,0 +1,170 @@
+import { randomInt } from 'node:crypto';
+import { ProgressMeter } from '../archiver/progress';
+import type { ProgressEvent } from '../archiver/progress';
+import { sha256Hex } from '../crypto/master-key';
+import { BackupError, InvalidOptionsError } from '../errors';
+import { decodeBlob } from '../repository/blob-codec';
+import { fileKey, LEDGER_NAME } from '../repository/layout';
+import type { IndexFile } from '../repository/master-index';
+import { MasterIndex } from '../repository/master-index';
+import { readPackHeader } from '../repository/pack-writer';
+import type { Repository } from '../repository/repository';
+import type { Snapshot, SnapshotRecord } from '../repository/snapshot';
+import { collectUsedBlobs } from '../walker/used-blobs';
+
+/** Options of `verify`. */
+export interface VerifyOptions {
+  /** Also download packs and check every blob: `true` for all, `{ subset: '2/5' }` for one fifth by pack id, `{ percent: 10 }` for a share, least recently read first. */
+  readData?: boolean | { subset: string } | { percent: number };
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/** One problem `verify` found; `pack`, `blob`, `snapshot` and `path` say where. */
+export interface VerifyProblem {
+  kind: 'index' | 'pack-missing' | 'pack-size' | 'pack-damaged' | 'blob-damaged' | 'snapshot' | 'missing-blob';
+  message: string;
+  pack?: string;
+  blob?: string;
+  snapshot?: string;
+  path?: string;
+}
+
+/** What `verify` checked and found. */
+export interface VerifyReport {
+  ok: boolean;
+  errors: VerifyProblem[];
+  /** Not errors: packs no index lists (left by an interrupted run; `prune` removes them). */
+  warnings: string[];
+  snapshots: number;
+  packs: number;
+  blobs: number;
+  packsRead: number;
+  bytesRead: number;
+}
+
+interface Ledger {
+  read: Record<string, string>;
+}
+
+function selectPacks(all: string[], readData: VerifyOptions['readData'], ledger: Ledger): string[] {
+  if (!readData) return [];
+  if (readData === true) return all;
+  if ('subset' in readData) {
+    const match = /^(\d+)\/(\d+)$/.exec(readData.subset);
+    const n = Number(match?.[1]);
+    const t = Number(match?.[2]);
+    if (!match || n < 1 || t < 1 || n > t) throw new InvalidOptionsError(`readData.subset must be n/t with 1 ≤ n ≤ t (got "${readData.subset}")`);
+    // Packs are split into t groups by their id's leading bytes, so the groups 1/t … t/t cover everything once.
+    return all.filter((id) => Number.parseInt(id.slice(0, 8), 16) % t === n - 1);
+  }
+  const percent = readData.percent;
+  if (!(percent > 0 && percent <= 100)) throw new InvalidOptionsError(`readData.percent must be in (0, 100] (got ${String(percent)})`);
+  const count = Math.max(1, Math.ceil((all.length * percent) / 100));
+  const shuffled = [...all];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  // Never-read packs first, then the ones read longest ago: repeated partial checks cover the repository.
+  shuffled.sort((a, b) => (ledger.read[a] ?? '').localeCompare(ledger.read[b] ?? ''));
+  return shuffled.slice(0, count);
+}
+
+/**
+ * Checks a repository like `restic check`: every index file decodes; every indexed pack exists with its
+ * size; every snapshot decodes and every tree and data blob it references is indexed; with `readData`,
+ * packs are downloaded and each blob is authenticated, decompressed and matched against its id. Read
+ * packs are recorded in a ledger so `{ percent }` checks move on to unread packs next time.
+ */
+export async function verify(repository: Repository, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const lock = await repository.lock(false);
+  const errors: VerifyProblem[] = [];
+  const warnings: string[] = [];
+  const meter = new ProgressMeter('verify', options.onProgress);
+  try {
+    const store = repository.store;
+    const indexFiles: Array<{ id: string; file: IndexFile }> = [];
+    for (const { id } of await store.list('index')) {
+      try {
+        const bytes = await store.getFile('index', id);
+        if (bytes) indexFiles.push({ id, file: repository.files.decode<IndexFile>('index', bytes, id) });
+      } catch (error) {
+        if (!(error instanceof BackupError) || error.code !== 'BACKUP_INTEGRITY') throw error;
+        errors.push({ kind: 'index', message: error.message });
+      }
+    }
+    const index = MasterIndex.from(indexFiles);
+    repository.index = index;
+    const stored = new Map((await store.list('data')).map((pack) => [pack.id, pack.size]));
+    for (const [id, pack] of index.packs) {
+      const size = stored.get(id);
+      if (size === undefined) errors.push({ kind: 'pack-missing', pack: id, message: `pack ${id.slice(0, 12)} is in the index but missing from storage (${pack.blobs.length} blobs)` });
+      else if (size !== pack.size) errors.push({ kind: 'pack-size', pack: id, message: `pack ${id.slice(0, 12)} is ${size} bytes; the index says ${pack.size}` });
+    }
+    for (const id of stored.keys()) if (!index.packs.has(id)) warnings.push(`pack ${id.slice(0, 12)} is not in any index (left by an interrupted run; prune removes it)`);
+
+    const snapshots: SnapshotRecord[] = [];
+    for (const { id } of await store.list('snapshots')) {
+      try {
+        const bytes = await store.getFile('snapshots', id);
+        if (bytes) snapshots.push({ ...repository.files.decode<Snapshot>('snapshot', bytes, id), id });
+      } catch (error) {
+        if (!(error instanceof BackupError) || error.code !== 'BACKUP_INTEGRITY') throw error;
+        errors.push({ kind: 'snapshot', snapshot: id, message: error.message });
+      }
+    }
+    const used = await collectUsedBlobs(repository, snapshots);
+    for (const ref of used.broken) errors.push({ kind: 'missing-blob', snapshot: ref.snapshot, path: ref.path, blob: ref.blob, message: `snapshot ${ref.snapshot.slice(0, 8)}: ${ref.message}` });
+
+    const ledgerBytes = await store.get(LEDGER_NAME);
+    let ledger: Ledger = { read: {} };
+    try {
+      if (ledgerBytes) ledger = repository.files.decode<Ledger>('ledger', ledgerBytes);
+    } catch {
+      warnings.push('the verify ledger is damaged; starting a new one');
+    }
+    const toRead = selectPacks([...index.packs.keys()].filter((id) => stored.get(id) === index.packs.get(id)!.size).sort(), options.readData, ledger);
+    meter.totalBytes = toRead.reduce((sum, id) => sum + index.packs.get(id)!.size, 0);
+    let bytesRead = 0;
+    for (const packId of toRead) {
+      const bytes = await store.get(fileKey('data', packId));
+      if (!bytes) {
+        errors.push({ kind: 'pack-missing', pack: packId, message: `pack ${packId.slice(0, 12)} vanished during the check` });
+        continue;
+      }
+      bytesRead += bytes.length;
+      meter.bytes += bytes.length;
+      meter.files++;
+      meter.tick();
+      if (sha256Hex(bytes) !== packId) {
+        errors.push({ kind: 'pack-damaged', pack: packId, message: `pack ${packId.slice(0, 12)} does not match its name (SHA-256): it is damaged` });
+      }
+      try {
+        readPackHeader(repository.files, bytes);
+      } catch (error) {
+        errors.push({ kind: 'pack-damaged', pack: packId, message: `pack ${packId.slice(0, 12)}: its header does not read (${(error as Error).message})` });
+      }
+      for (const blobId of index.packs.get(packId)!.blobs) {
+        const location = index.lookup(blobId);
+        if (!location || location.pack !== packId) continue;
+        try {
+          decodeBlob(repository.keys, repository.codec, location, bytes.subarray(location.offset, location.offset + location.length));
+        } catch (error) {
+          if (!(error instanceof BackupError) || error.code !== 'BACKUP_INTEGRITY') throw error;
+          const path = used.blobs.get(blobId);
+          errors.push({ kind: 'blob-damaged', pack: packId, blob: blobId, ...(path ? { path } : {}), message: `${error.message}${path ? ` (used by ${path})` : ''}` });
+        }
+      }
+      ledger.read[packId] = new Date().toISOString();
+    }
+    if (toRead.length > 0) {
+      for (const id of Object.keys(ledger.read)) if (!index.packs.has(id)) delete ledger.read[id];
+      await store.put(LEDGER_NAME, repository.files.encode('ledger', ledger).bytes);
+    }
+    meter.tick(undefined, true);
+    return { ok: errors.length === 0, errors, warnings, snapshots: snapshots.length, packs: index.packs.size, blobs: index.blobs.size, packsRead: toRead.length, bytesRead };
+  } finally {
+    await lock.release().catch(() => undefined);
+  }
+}
+
