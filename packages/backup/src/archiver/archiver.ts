@@ -49,6 +49,8 @@ class BackupRun {
   readonly warnings: string[] = [];
   readonly generated: Array<{ path: string; size: number; sha256: string }> = [];
   readonly meter: ProgressMeter;
+  /** Plaintext bytes of data chunks this run stored (trees excluded): the denominator of the dedup ratio. */
+  newDataBytes = 0;
 
   constructor(
     private readonly repository: Repository,
@@ -123,6 +125,7 @@ class BackupRun {
         size += chunk.length;
         const saved = await this.repository.saveBlob('data', chunk);
         content.push(saved.id);
+        if (saved.isNew) this.newDataBytes += chunk.length;
         this.meter.bytes += chunk.length;
         this.meter.tick(path);
       }
@@ -171,7 +174,7 @@ export async function backup(repository: Repository, source: BackupSource, optio
       totals.newBlobs = after.newBlobs - before.newBlobs;
       totals.newBytes = after.newBytes - before.newBytes;
       totals.newBytesStored = after.newBytesStored - before.newBytesStored;
-      totals.dedupRatio = totals.newBytes > 0 ? totals.bytesRead / totals.newBytes : totals.bytesRead > 0 ? Infinity : 1;
+      totals.dedupRatio = run.newDataBytes > 0 ? totals.bytesRead / run.newDataBytes : 1;
       totals.compressionRatio = totals.newBytesStored > 0 ? totals.newBytes / totals.newBytesStored : 1;
       totals.durationMs = Date.now() - started;
       const snapshot: Snapshot = {

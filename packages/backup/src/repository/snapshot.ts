@@ -21,7 +21,7 @@ export interface SnapshotTotals {
   newBytes: number;
   /** Stored (compressed, encrypted) bytes of those new blobs. */
   newBytesStored: number;
-  /** bytesRead / newBytes (how much deduplication saved this run; 1 = nothing). */
+  /** bytesRead / new data bytes stored (how much deduplication saved this run; 1 = nothing, or nothing read). */
   dedupRatio: number;
   /** newBytes / newBytesStored. */
   compressionRatio: number;
