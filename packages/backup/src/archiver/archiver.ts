@@ -192,6 +192,9 @@ export async function backup(repository: Repository, source: BackupSource, optio
       const id = await repository.saveSnapshot(snapshot);
       run.meter.tick(undefined, true);
       return { snapshot: { ...snapshot, id }, warnings: run.warnings };
+    } catch (error) {
+      await repository.discardPending();
+      throw error;
     } finally {
       await opened.close();
     }

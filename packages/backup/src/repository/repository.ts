@@ -73,7 +73,7 @@ const MAX_UPLOADS = 2;
 export class Repository {
   /** The blobs the repository holds. */
   index = new MasterIndex();
-  private readonly writers: Record<BlobType, PackWriter>;
+  private writers: Record<BlobType, PackWriter>;
   private readonly uploads = new Set<Promise<void>>();
   private uploadError: unknown;
   private unindexed: Array<{ id: string; size: number; entries: FinishedPack['entries'] }> = [];
@@ -244,6 +244,18 @@ export class Repository {
       }
       await this.writeIndexFile(file);
     }
+    this.pendingIds.clear();
+  }
+
+  /**
+   * Drops what a failed run left pending: unfinished packs, the upload error, blobs not yet indexed. Packs
+   * already uploaded stay unreferenced until `prune` removes them; the repository is usable again.
+   */
+  async discardPending(): Promise<void> {
+    await Promise.allSettled([...this.uploads]);
+    for (const type of Object.keys(this.writers) as BlobType[]) this.writers[type] = new PackWriter(this.config.packSize, this.files);
+    this.uploadError = undefined;
+    this.unindexed = [];
     this.pendingIds.clear();
   }
 
