@@ -1,5 +1,7 @@
 import { MigrationError } from '@core/migrate';
 import { Command } from 'commander';
+import { BackupError } from '@core/backup';
+import { backupCommand } from './commands/backup-command';
 import { migrateCommand } from './commands/migrate-command';
 import { storageCommand } from './commands/storage-command';
 import { vectorCommand } from './commands/vector-command';
@@ -69,6 +71,15 @@ export function createProgram(io: CliIo = defaultIo, entry?: string): Command {
 
   program.addCommand(vectorCommand(() => loadConfig(io.env), { stdout: io.stdout }));
 
+  program.addCommand(
+    backupCommand(() => loadConfig(io.env), {
+      stdout: io.stdout,
+      progress: io.progressStream ?? process.stderr,
+      fail: (code) => (io.exitCode = code),
+      env: io.env,
+    }),
+  );
+
   return program;
 }
 
@@ -82,7 +93,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       io.stderr(`${error.message}\n`);
       return error.exitCode;
     }
-    if (error instanceof MigrationError || error instanceof StorageError) {
+    if (error instanceof MigrationError || error instanceof StorageError || error instanceof BackupError) {
       io.stderr(`core: ${error.code}: ${error.message}\n`);
       return 1;
     }
