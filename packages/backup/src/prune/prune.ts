@@ -92,7 +92,7 @@ export async function prune(repository: Repository, options: PruneOptions = {}):
       for (const blobId of index.packs.get(packId)!.blobs) {
         const location = index.lookup(blobId);
         if (!location || location.pack !== packId || !used.has(blobId) || repacked.has(blobId)) continue;
-        const plaintext = await repository.readBlob(blobId);
+        const plaintext = await repository.readBlob(blobId, { wholePacks: true });
         repacked.add(blobId);
         index.blobs.delete(blobId);
         await repository.saveBlob(location.type, plaintext, blobId);

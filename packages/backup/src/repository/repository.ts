@@ -64,6 +64,8 @@ export interface WriteStats {
 
 const INDEX_ENTRIES_PER_FILE = 30_000;
 const MAX_UPLOADS = 2;
+/** Packs `readBlob({ wholePacks })` keeps in memory (3 × 16 MiB by default). */
+const PACK_CACHE = 3;
 
 /**
  * A repository on a `StorageProvider` (restic's design): `config`, `keys/`, `data/` packs, `index/`,
@@ -268,14 +270,41 @@ export class Repository {
     return id;
   }
 
-  /** Reads and checks one blob; a missing pack or damaged bytes are an `IntegrityError` naming blob and pack. */
-  async readBlob(id: string, signal?: AbortSignal): Promise<Buffer> {
+  /**
+   * Reads and checks one blob; a missing pack or damaged bytes are an `IntegrityError` naming blob and pack.
+   * `wholePacks` reads each pack once and serves its other blobs from memory (restores and repacks touch
+   * most blobs of a pack; a few packs are kept); `checkId: false` is for callers that check a file hash.
+   */
+  async readBlob(id: string, options: { signal?: AbortSignal; wholePacks?: boolean; checkId?: boolean } = {}): Promise<Buffer> {
     const location = this.index.lookup(id);
     if (!location) throw new IntegrityError(`blob ${id.slice(0, 12)} is not in the index: the repository is missing data (run verify)`, { blob: id });
-    const stored = await this.store.getRange(fileKey('data', location.pack), location.offset, location.length, signal);
-    if (!stored) throw new IntegrityError(`pack ${location.pack.slice(0, 12)} holding blob ${id.slice(0, 12)} is missing`, { blob: id, pack: location.pack });
-    if (stored.length !== location.length) throw new IntegrityError(`pack ${location.pack.slice(0, 12)} is truncated (blob ${id.slice(0, 12)})`, { blob: id, pack: location.pack });
-    return decodeBlob(this.keys, this.codec, location, stored);
+    const where = { blob: id, pack: location.pack };
+    let stored: Buffer | undefined;
+    if (options.wholePacks) {
+      const pack = await this.cachedPack(location.pack, options.signal);
+      stored = pack && pack.length >= location.offset + location.length ? pack.subarray(location.offset, location.offset + location.length) : pack ? Buffer.alloc(0) : undefined;
+    } else {
+      stored = await this.store.getRange(fileKey('data', location.pack), location.offset, location.length, options.signal);
+    }
+    if (!stored) throw new IntegrityError(`pack ${location.pack.slice(0, 12)} holding blob ${id.slice(0, 12)} is missing`, where);
+    if (stored.length !== location.length) throw new IntegrityError(`pack ${location.pack.slice(0, 12)} is truncated (blob ${id.slice(0, 12)})`, where);
+    return decodeBlob(this.keys, this.codec, location, stored, options.checkId ?? true);
+  }
+
+  private readonly packCache = new Map<string, Promise<Buffer | undefined>>();
+
+  private cachedPack(id: string, signal: AbortSignal | undefined): Promise<Buffer | undefined> {
+    let pack = this.packCache.get(id);
+    if (pack) {
+      this.packCache.delete(id);
+      this.packCache.set(id, pack); // most recently used last
+      return pack;
+    }
+    pack = this.store.get(fileKey('data', id), signal);
+    pack.catch(() => this.packCache.delete(id));
+    this.packCache.set(id, pack);
+    while (this.packCache.size > PACK_CACHE) this.packCache.delete(this.packCache.keys().next().value!);
+    return pack;
   }
 
   /** Blob-writing totals since open. */

@@ -38,10 +38,10 @@ export class RepositoryStore {
     }
   }
 
-  /** Reads a whole file, or undefined when it does not exist. */
-  async get(name: string, signal?: AbortSignal): Promise<Buffer | undefined> {
+  /** Reads a whole file, or undefined when it does not exist; `verify` checks the storage's own checksum. */
+  async get(name: string, signal?: AbortSignal, verify = false): Promise<Buffer | undefined> {
     try {
-      return await readAll(await this.provider.get(this.key(name), signal ? { signal } : {}));
+      return await readAll(await this.provider.get(this.key(name), { ...(signal ? { signal } : {}), ...(verify ? { verify } : {}) }));
     } catch (error) {
       if (error instanceof ObjectNotFoundError) return undefined;
       return translate(error, `reading ${name}`);

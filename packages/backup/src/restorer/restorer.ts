@@ -51,7 +51,7 @@ export function readFile(repository: Repository, node: TreeNode, signal?: AbortS
     const hash = createHash('sha256');
     for (const id of node.content ?? []) {
       if (signal?.aborted) throw new AbortedError('the restore was aborted');
-      const blob = await repository.readBlob(id, signal);
+      const blob = await repository.readBlob(id, { ...(signal ? { signal } : {}), wholePacks: true, checkId: !node.sha256 });
       hash.update(blob);
       yield blob;
     }
@@ -116,7 +116,7 @@ class RestoreRun {
         if (signal?.aborted) throw new AbortedError('the restore was aborted');
         let blob: Buffer;
         try {
-          blob = await repository.readBlob(id, signal);
+          blob = await repository.readBlob(id, { ...(signal ? { signal } : {}), wholePacks: true, checkId: !node.sha256 });
         } catch (error) {
           if (error instanceof IntegrityError) throw new IntegrityError(`${relative}: ${error.message}`, { ...error.where, path: relative }, { cause: error });
           throw error;
