@@ -3,8 +3,9 @@ import { writeFile, rm, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LocalProvider } from '@core/cloud-storage/local';
-import { backup, folderOf, FolderSource, generatedFile, prune, Repository, RepositoryLockedError, restore, verify } from '../src';
+import { backup, folderOf, FolderSource, forget, generatedFile, prune, Repository, RepositoryLockedError, restore, verify } from '../src';
 import type { BackupSource } from '../src';
+import { toEntry } from '../src/repository/blob';
 import { describeTree, initTestRepo, makeTree, PASSPHRASE, tempDir } from './fixtures';
 
 let root: string;
@@ -93,5 +94,28 @@ describe('two writers and prune on one repository', () => {
     expect(await repository.unlock()).toBe(0); // not stale: left alone
     expect(await repository.unlock(true)).toBe(1);
     await expect(prune(repository)).resolves.toBeDefined();
+  });
+
+  it('a prune interrupted after writing its index leaves files it superseded; the next prune supersedes and deletes them too', async () => {
+    const folder = await tempDir();
+    await makeTree(folder);
+    const repository = await Repository.open(provider, { passphrase: PASSPHRASE });
+    await backup(repository, new FolderSource(folder));
+    await writeFile(join(folder, 'second.bin'), Buffer.alloc(300_000, 3));
+    await backup(repository, new FolderSource(folder));
+    // What a prune killed between its steps 2 and 3 leaves: a superseding index, the old ones still there.
+    const old = [...repository.index.files];
+    expect(old.length).toBeGreaterThanOrEqual(2);
+    const packs = [...repository.index.packs].map(([id, pack]) => ({ id, size: pack.size, blobs: pack.blobs.map((blob) => toEntry(repository.index.lookup(blob)!)) }));
+    await repository.writeIndexFile({ packs, supersedes: old });
+    await rm(join(folder, 'second.bin'));
+    await forget(repository, { last: 1 });
+    await backup(repository, new FolderSource(folder), { force: true });
+    await forget(repository, { last: 1 });
+    await prune(repository, { maxUnused: 0 });
+    const reopened = await Repository.open(provider, { passphrase: PASSPHRASE });
+    expect((await verify(reopened, { readData: true })).errors).toEqual([]);
+    expect(reopened.index.allFiles.size).toBe(reopened.index.files.size); // nothing superseded is left behind
+    await rm(folder, { recursive: true, force: true });
   });
 });

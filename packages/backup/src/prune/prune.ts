@@ -43,7 +43,9 @@ export async function prune(repository: Repository, options: PruneOptions = {}):
   try {
     await repository.loadIndex();
     const index = repository.index;
-    const oldIndexFiles = [...index.files];
+    // Every index file, superseded ones too: a prune interrupted after its new index left the files it
+    // superseded in place, and deleting the superseding file without them would bring them back to life.
+    const oldIndexFiles = [...index.allFiles];
     const used = (await collectUsedBlobs(repository, await repository.snapshots())).blobs;
     const stored = new Map((await repository.store.list('data')).map((pack) => [pack.id, pack.size]));
     const orphans = [...stored.keys()].filter((id) => !index.packs.has(id));

@@ -15,12 +15,15 @@ export class MasterIndex {
   readonly packs = new Map<string, { size: number; blobs: string[] }>();
   /** Index file ids that were loaded (not superseded). */
   readonly files = new Set<string>();
+  /** Every index file id seen, superseded ones too (what a prune must supersede and delete). */
+  readonly allFiles = new Set<string>();
 
   /** Builds the index from loaded files, dropping those another file supersedes. */
   static from(files: Array<{ id: string; file: IndexFile }>): MasterIndex {
     const superseded = new Set(files.flatMap(({ file }) => file.supersedes));
     const index = new MasterIndex();
     for (const { id, file } of files) {
+      index.allFiles.add(id);
       if (superseded.has(id)) continue;
       index.files.add(id);
       for (const pack of file.packs) index.addPack(pack.id, pack.size, pack.blobs);

@@ -64,8 +64,8 @@ export interface WriteStats {
 
 const INDEX_ENTRIES_PER_FILE = 30_000;
 const MAX_UPLOADS = 2;
-/** Packs `readBlob({ wholePacks })` keeps in memory (3 × 16 MiB by default). */
-const PACK_CACHE = 3;
+/** Packs `readBlob({ wholePacks })` keeps in memory (4 × 16 MiB by default). */
+const PACK_CACHE = 4;
 
 /**
  * A repository on a `StorageProvider` (restic's design): `config`, `keys/`, `data/` packs, `index/`,
@@ -267,6 +267,7 @@ export class Repository {
     await this.store.putFile('index', id, bytes);
     for (const pack of file.packs) this.index.addPack(pack.id, pack.size, pack.blobs);
     this.index.files.add(id);
+    this.index.allFiles.add(id);
     return id;
   }
 
@@ -292,6 +293,20 @@ export class Repository {
   }
 
   private readonly packCache = new Map<string, Promise<Buffer | undefined>>();
+
+  /** Starts reading the next pack these blobs live in (one ahead), so `readBlob({ wholePacks })` finds it loaded. */
+  prefetch(ids: string[]): void {
+    const current = new Set<string>();
+    for (const id of ids) {
+      const pack = this.index.lookup(id)?.pack;
+      if (!pack || current.has(pack)) continue;
+      current.add(pack);
+      if (!this.packCache.has(pack)) {
+        void this.cachedPack(pack, undefined).catch(() => undefined);
+        return;
+      }
+    }
+  }
 
   private cachedPack(id: string, signal: AbortSignal | undefined): Promise<Buffer | undefined> {
     let pack = this.packCache.get(id);

@@ -60,6 +60,9 @@ export function readFile(repository: Repository, node: TreeNode, signal?: AbortS
   return Readable.from(bytes(), { objectMode: false });
 }
 
+/** Files restored at once within a folder. */
+const FILE_CONCURRENCY = 2;
+
 class RestoreRun {
   readonly result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   readonly meter: ProgressMeter;
@@ -89,8 +92,20 @@ class RestoreRun {
         assertSafeName(child.name, relative);
         if (names.has(child.name)) throw new IntegrityError(`${relative}/${child.name} appears twice in its folder`, { path: relative });
         names.add(child.name);
-        await this.restoreNode(child, join(path, child.name), relative ? `${relative}/${child.name}` : child.name);
       }
+      // Files of a folder are written FILE_CONCURRENCY at a time (reads, decoding and writes overlap);
+      // subfolders one after another, so the number of files in flight stays bounded.
+      const files = tree.nodes.filter((child) => child.type === 'file');
+      const others = tree.nodes.filter((child) => child.type !== 'file');
+      let next = 0;
+      const worker = async () => {
+        while (next < files.length) {
+          const child = files[next++]!;
+          await this.restoreNode(child, join(path, child.name), relative ? `${relative}/${child.name}` : child.name);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(FILE_CONCURRENCY, files.length) }, worker));
+      for (const child of others) await this.restoreNode(child, join(path, child.name), relative ? `${relative}/${child.name}` : child.name);
       await chmod(path, node.mode || 0o755);
       if (node.mtimeMs) await utimes(path, node.mtimeMs / 1000, node.mtimeMs / 1000);
       return;
@@ -111,9 +126,11 @@ class RestoreRun {
     const repository = this.repository;
     const meter = this.meter;
     const signal = this.options.signal;
+    const content = node.content ?? [];
     async function* blobs(): AsyncGenerator<Buffer> {
-      for (const id of node.content ?? []) {
+      for (const [i, id] of content.entries()) {
         if (signal?.aborted) throw new AbortedError('the restore was aborted');
+        repository.prefetch(content.slice(i + 1, i + 9));
         let blob: Buffer;
         try {
           blob = await repository.readBlob(id, { ...(signal ? { signal } : {}), wholePacks: true, checkId: !node.sha256 });
