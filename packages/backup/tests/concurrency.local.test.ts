@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFile, rm, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ function heldSource(): { source: BackupSource; release: () => void; started: Pro
       Promise.resolve({
         root: folderOf('', [
           generatedFile('slow.bin', async function* () {
-            yield Buffer.alloc(10_000, 1);
+            yield randomBytes(100_000); // more than the test chunker's max: chunks are stored before the pause
             markStarted();
             await gate;
             yield Buffer.alloc(10_000, 2);
@@ -58,6 +59,36 @@ describe('two writers and prune on one repository', () => {
       expect(await describeTree(target)).toEqual(await describeTree(folder));
       await rm(target, { recursive: true, force: true });
     }
+  });
+
+  it('two backups through one Repository object take turns instead of mixing their pending packs', async () => {
+    const repository = await Repository.open(provider, { passphrase: PASSPHRASE });
+    const held = heldSource();
+    // Fails mid-read, after storing a chunk: its cleanup drops the pending packs of the run it belongs to.
+    const failing: BackupSource = {
+      kind: 'test',
+      identity: 'fails',
+      open: () =>
+        Promise.resolve({
+          root: folderOf('', [
+            generatedFile('broken.bin', async function* () {
+              yield Buffer.alloc(20_000, 9);
+              throw new Error('source down');
+            }),
+          ]),
+          close: () => Promise.resolve(),
+        }),
+    };
+    const first = backup(repository, held.source);
+    const second = backup(repository, failing);
+    await held.started;
+    // Let the failing run fail (if it runs now) before the first one goes on.
+    await Promise.race([second.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500))]);
+    held.release();
+    await expect(second).rejects.toThrow('source down');
+    const { snapshot } = await first;
+    expect((await verify(await Repository.open(provider, { passphrase: PASSPHRASE }), { readData: true })).errors).toEqual([]);
+    expect(snapshot.totals.bytesRead).toBe(110_000);
   });
 
   it('prune refuses to run while a backup holds its lock, naming the holder; afterwards it runs', async () => {

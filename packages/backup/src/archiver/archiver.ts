@@ -152,7 +152,11 @@ class BackupRun {
  * Holds a shared lock, so backups run side by side and prune waits. Nothing is half-written: a failed
  * run leaves at most unreferenced packs, which `prune` removes.
  */
-export async function backup(repository: Repository, source: BackupSource, options: BackupOptions = {}): Promise<BackupResult> {
+export function backup(repository: Repository, source: BackupSource, options: BackupOptions = {}): Promise<BackupResult> {
+  return repository.serialWrites(() => runBackup(repository, source, options));
+}
+
+async function runBackup(repository: Repository, source: BackupSource, options: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
   const lock = await repository.lock(false);
   try {

@@ -35,7 +35,11 @@ export interface PruneReport {
  * the old index files; (4) delete unused packs. A crash between any two steps leaves a repository that
  * verifies, and the next prune finishes the job. Holds an exclusive lock: no backup runs meanwhile.
  */
-export async function prune(repository: Repository, options: PruneOptions = {}): Promise<PruneReport> {
+export function prune(repository: Repository, options: PruneOptions = {}): Promise<PruneReport> {
+  return repository.serialWrites(() => runPrune(repository, options));
+}
+
+async function runPrune(repository: Repository, options: PruneOptions): Promise<PruneReport> {
   const maxUnused = options.maxUnused ?? 0.05;
   if (!(maxUnused >= 0 && maxUnused <= 1)) throw new InvalidOptionsError(`maxUnused must be between 0 and 1 (got ${String(maxUnused)})`);
   const lock = options.dryRun ? undefined : await repository.lock(true);

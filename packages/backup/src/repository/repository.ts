@@ -322,6 +322,18 @@ export class Repository {
     return pack;
   }
 
+  private writeQueue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `run` after the previous write run of this instance ended: runs share the pending packs, so two
+   * backups through one `Repository` object take turns (open the repository twice to run them side by side).
+   */
+  serialWrites<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.writeQueue.then(run, run);
+    this.writeQueue = result.catch(() => undefined);
+    return result;
+  }
+
   /** Blob-writing totals since open. */
   writeStats(): WriteStats {
     return { ...this.written };
