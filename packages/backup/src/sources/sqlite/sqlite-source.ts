@@ -7,12 +7,26 @@ import { SourceError } from '../../errors';
 import type { BackupSource, OpenedSource } from '../source';
 import { folderOf, generatedFile } from '../source';
 
+/**
+ * SQLite restarts an online backup whenever another connection writes to the source between two steps,
+ * so a steadily written database is never copied in small steps. Copy 4,096 pages (16 MiB) per step
+ * while nothing writes; after the first restart, copy everything left in one step (one read lock).
+ */
+function finishWhenRestarted(): (progress: { totalPages: number; remainingPages: number }) => number {
+  let lastRemaining = Infinity;
+  return ({ totalPages, remainingPages }) => {
+    const restarted = remainingPages > lastRemaining;
+    lastRemaining = remainingPages;
+    return restarted ? totalPages : 4096;
+  };
+}
+
 /** The database file's name inside a snapshot. */
 export const SQLITE_FILE = 'database.sqlite';
 
 /**
  * A live SQLite database, copied through SQLite's online backup API (better-sqlite3 `backup()`): writers
- * keep writing meanwhile and the copy is one consistent state. The copy goes to a temp folder, is read
+ * keep writing meanwhile and the copy is one consistent state (see `finishWhenRestarted`). The copy goes to a temp folder, is read
  * into the repository, then removed.
  */
 export class SqliteSource implements BackupSource {
@@ -32,7 +46,7 @@ export class SqliteSource implements BackupSource {
       const db = new Database(this.identity, { readonly: true, fileMustExist: true });
       try {
         version = (db.prepare('select sqlite_version() as v').get() as { v: string }).v;
-        await db.backup(copy);
+        await db.backup(copy, { progress: finishWhenRestarted() });
       } finally {
         db.close();
       }
