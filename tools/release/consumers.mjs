@@ -2,7 +2,7 @@
 // that ESM, CJS and TypeScript must all see, and each subpath exercised on a real service after its
 // optional peers are installed. Scripts run inside the consumer (ESM), with PG_URL / REDIS_URL set.
 
-/** Drivers a package's root must never pull in unless the package itself depends on them. */
+/** Database, cloud and native drivers: a package installed alone must bring none (they are optional peers). */
 export const DRIVERS = [
   'pg', 'pg-copy-streams', 'redis', 'ioredis', 'mongodb', 'better-sqlite3', 'sqlite3', 'hnswlib-node',
   '@pinecone-database/pinecone', '@aws-sdk/client-s3', '@aws-sdk/lib-storage', '@aws-sdk/s3-request-presigner',

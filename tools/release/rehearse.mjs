@@ -94,12 +94,12 @@ async function startRegistry() {
 }
 
 /** Files changesets' version step rewrites, saved so the tree can be put back. */
-function saveTree(packages) {
+function saveTree() {
   const files = new Map();
   const keep = (path) => files.set(path, existsSync(path) ? readFileSync(path) : null);
   for (const name of readdirSync(join(ROOT, '.changeset'))) keep(join(ROOT, '.changeset', name));
   for (const dir of ['packages', 'apps', 'tools']) {
-    for (const sub of readdirSync(join(ROOT, dir))) {
+    for (const sub of readdirSync(join(ROOT, dir), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name)) {
       keep(join(ROOT, dir, sub, 'package.json'));
       keep(join(ROOT, dir, sub, 'CHANGELOG.md'));
     }
@@ -111,7 +111,6 @@ function saveTree(packages) {
       else writeFileSync(path, content);
     }
     for (const name of readdirSync(join(ROOT, '.changeset'))) if (!files.has(join(ROOT, '.changeset', name))) rmSync(join(ROOT, '.changeset', name));
-    void packages;
   };
 }
 
@@ -155,13 +154,14 @@ function checkConsumer(name, version, registry) {
   const dir = join(work, `consumer-${name.replace('@core/', '')}`);
   mkdirSync(dir);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
-  const npm = (args) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error', `--userconfig=${registry.npmrc}`], { cwd: dir });
+  // A project .npmrc points at the local registry; the user's own npm settings (nodedir for native builds …) still apply.
+  writeFileSync(join(dir, '.npmrc'), `registry=${registry.url}\n`);
+  const npm = (args) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir });
   npm(['install', `${name}@${version}`]);
   const manifest = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8'));
-  const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {})]);
-  for (const driver of DRIVERS) {
-    if (installedNames(dir).has(driver) && !declared.has(driver)) fail(`${name}: installing it alone brought the driver ${driver}, which it does not depend on`);
-  }
+  // Drivers are optional peers behind subpaths: installing a package alone must bring none of them.
+  const installed = installedNames(dir);
+  for (const driver of DRIVERS) if (installed.has(driver)) fail(`${name}: installing it alone brought the driver ${driver}; make it an optional peer of the subpath that needs it`);
   if (!existsSync(join(dir, 'node_modules', name, 'LICENSE'))) fail(`${name}: the tarball has no LICENSE`);
   for (const field of ['description', 'license', 'keywords', 'engines', 'exports', 'types']) if (!manifest[field]) fail(`${name}: package.json lacks ${field}`);
 
@@ -203,7 +203,7 @@ async function main() {
   const dirty = run('git', ['status', '--porcelain', '--', '.changeset', 'packages/*/package.json', 'packages/*/CHANGELOG.md'], { cwd: ROOT }).trim();
   if (dirty) throw new Error(`the rehearsal rewrites package.json files and .changeset; commit or stash these first:\n${dirty}`);
   const registry = await startRegistry();
-  const restoreTree = saveTree(packages);
+  const restoreTree = saveTree();
   let versions;
   try {
     versions = snapshotAndPublish(packages, registry);
@@ -211,7 +211,9 @@ async function main() {
     restoreTree();
   }
   try {
-    for (const { manifest } of packages) {
+    // REHEARSAL_PACKAGES=@core/vector,@core/cache limits the consumer checks (everything is still published).
+    const only = process.env.REHEARSAL_PACKAGES?.split(',').map((n) => n.trim()).filter(Boolean);
+    for (const { manifest } of packages.filter((p) => !only?.length || only.includes(p.manifest.name))) {
       try {
         checkConsumer(manifest.name, versions[manifest.name], registry);
       } catch (error) {
