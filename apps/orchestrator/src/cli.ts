@@ -2,6 +2,7 @@ import { MigrationError } from '@core/migrate';
 import { Command } from 'commander';
 import { BackupError } from '@core/backup';
 import { backupCommand } from './commands/backup-command';
+import { jobsCommand } from './commands/jobs-command';
 import { migrateCommand } from './commands/migrate-command';
 import { storageCommand } from './commands/storage-command';
 import { vectorCommand } from './commands/vector-command';
@@ -70,6 +71,8 @@ export function createProgram(io: CliIo = defaultIo, entry?: string): Command {
   );
 
   program.addCommand(vectorCommand(() => loadConfig(io.env), { stdout: io.stdout }));
+
+  program.addCommand(jobsCommand(() => loadConfig(io.env), { stdout: io.stdout, fail: (code) => (io.exitCode = code) }));
 
   program.addCommand(
     backupCommand(() => loadConfig(io.env), {

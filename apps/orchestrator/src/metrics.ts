@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ComponentRegistry } from './component-registry';
+import type { SchedulerComponent } from './components/scheduler-component';
 
 /** The orchestrator's Prometheus registry and the instruments the HTTP server updates. */
 export interface Metrics {
@@ -8,8 +9,8 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route'>;
 }
 
-/** Creates a registry with default process metrics and per-component health gauges. */
-export function createMetrics(components: ComponentRegistry): Metrics {
+/** Creates a registry with default process metrics, per-component health gauges and, with a scheduler, job metrics. */
+export function createMetrics(components: ComponentRegistry, scheduler?: SchedulerComponent): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'core_' });
   const httpRequests = new Counter({
@@ -37,5 +38,37 @@ export function createMetrics(components: ComponentRegistry): Metrics {
       }
     },
   });
+  if (scheduler) registerJobMetrics(registry, scheduler);
   return { registry, httpRequests, httpDuration };
+}
+
+/** core_job_*: runs by result, duration, missed occurrences, last success and next run per job. */
+function registerJobMetrics(registry: Registry, scheduler: SchedulerComponent): void {
+  const runs = new Counter({ name: 'core_job_runs_total', help: 'Job runs that ended, by job and result.', labelNames: ['job', 'result'] as const, registers: [registry] });
+  const duration = new Histogram({ name: 'core_job_run_duration_seconds', help: 'Duration of job runs in seconds.', labelNames: ['job'] as const, buckets: [0.1, 1, 10, 60, 300, 1800, 3600, 14400], registers: [registry] });
+  const missed = new Counter({ name: 'core_job_missed_runs_total', help: 'Occurrences recorded as missed (no scheduler ran, or the missed-run policy skipped them).', labelNames: ['job'] as const, registers: [registry] });
+  scheduler.observe({
+    onRunEnd: (job, state, seconds) => {
+      runs.inc({ job, result: state });
+      duration.observe({ job }, seconds);
+    },
+    onMissed: (job, count) => missed.inc({ job }, count),
+  });
+  const fromStatus = (name: string, help: string, pick: (s: Awaited<ReturnType<SchedulerComponent['scheduler']['status']>>[number]) => Date | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['job'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        if (!scheduler.running) return;
+        for (const status of await scheduler.scheduler.status().catch(() => [])) {
+          const at = pick(status);
+          if (at) this.set({ job: status.name }, at.getTime() / 1000);
+        }
+      },
+    });
+  fromStatus('core_job_last_success_timestamp_seconds', 'When each job last succeeded (Unix seconds).', (s) => s.lastSuccess);
+  fromStatus('core_job_next_run_timestamp_seconds', 'When each job runs next (Unix seconds).', (s) => s.nextRun);
 }

@@ -12,12 +12,13 @@ export async function serve(config: Config): Promise<Service> {
   const logger = createLogger(config.log.level);
   logger.info({ config: redact(config) }, 'starting');
   const components = new ComponentRegistry();
-  for (const component of componentsFor(config, logger)) components.register(component);
+  const wiring = componentsFor(config, logger);
+  for (const component of wiring.components) components.register(component);
   const service = new Service({
     host: config.server.host,
     port: config.server.port,
     components,
-    metrics: createMetrics(components),
+    metrics: createMetrics(components, wiring.scheduler),
     logger,
   });
   exitGracefullyOnSignals(service, { timeoutMs: config.server.shutdownTimeoutMs, logger });

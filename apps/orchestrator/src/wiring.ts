@@ -5,13 +5,21 @@ import { DatabaseComponent } from './components/database-component';
 import { MigrationsComponent } from './components/migrations-component';
 import { VectorComponent } from './components/vector-component';
 import type { Config } from './config/config';
+import { SchedulerComponent } from './components/scheduler-component';
+import { profileJobs } from './jobs/profile-jobs';
 
-/** The components the profile's configuration calls for, in start order. */
-export function componentsFor(config: Config, logger: Logger): Component[] {
-  return [
-    new MigrationsComponent(config, logger.child({ component: 'migrations' })),
-    new DatabaseComponent(config.database, logger.child({ component: 'database' }), config.profile !== 'production'),
-    new CacheComponent(config.cache, logger.child({ component: 'cache' })),
-    new VectorComponent(config.vectors, logger.child({ component: 'vectors' })),
-  ];
+/** The components the profile's configuration calls for, in start order, and the scheduler among them (last). */
+export function componentsFor(config: Config, logger: Logger): { components: Component[]; scheduler: SchedulerComponent } {
+  const vectors = new VectorComponent(config.vectors, logger.child({ component: 'vectors' }));
+  const scheduler = new SchedulerComponent(config, () => profileJobs(config, { vectors: () => vectors.store }), logger.child({ component: 'scheduler' }));
+  return {
+    components: [
+      new MigrationsComponent(config, logger.child({ component: 'migrations' })),
+      new DatabaseComponent(config.database, logger.child({ component: 'database' }), config.profile !== 'production'),
+      new CacheComponent(config.cache, logger.child({ component: 'cache' })),
+      vectors,
+      scheduler,
+    ],
+    scheduler,
+  };
 }

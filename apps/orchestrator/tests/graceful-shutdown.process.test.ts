@@ -40,6 +40,7 @@ describe('core serve as a real process', () => {
         { name: 'database', status: 'up', latencyMs: expect.any(Number), detail: expect.stringMatching(/^primary: pool \d+\/1 in use .* breaker closed$/) },
         { name: 'cache', status: 'up', latencyMs: expect.any(Number) },
         { name: 'vectors', status: 'up', latencyMs: expect.any(Number) },
+        { name: 'scheduler', status: 'up', latencyMs: expect.any(Number) },
       ]);
       core.child.kill('SIGTERM');
       expect(await core.exit).toBe(0);
