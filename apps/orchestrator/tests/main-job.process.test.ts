@@ -35,6 +35,11 @@ describe('core serve runs its jobs on the embedded default', () => {
       expect(ls.out).toMatch(/vector-ttl-sweep/);
       expect(await core(env, 'jobs', 'pause', 'vector-ttl-sweep')).toMatchObject({ code: 0, out: 'vector-ttl-sweep paused\n' });
       expect((await core(env, 'jobs', 'ls')).out).toMatch(/vector-ttl-sweep .*PAUSED/);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/^core_job_runs_total\{job="backup-database",result="succeeded"\} 1$/m);
+      expect(metrics).toMatch(/^core_job_run_duration_seconds_count\{job="backup-database"\} 1$/m);
+      expect(metrics).toMatch(/^core_job_last_success_timestamp_seconds\{job="backup-database"\} \d+/m);
+      expect(metrics).toMatch(/^core_job_next_run_timestamp_seconds\{job="vector-ttl-sweep"\} \d+/m);
       expect(await core(env, 'jobs', 'pause', 'nope')).toMatchObject({ code: 1, err: expect.stringContaining('no job "nope"') });
     } finally {
       child.kill('SIGTERM');
