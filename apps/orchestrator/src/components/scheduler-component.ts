@@ -49,6 +49,7 @@ export class SchedulerComponent implements Component {
       store: new RunStore(this.#sql),
       jobs: this.jobs(),
       logger: this.logger,
+      leaseMs: this.config.jobs.leaseMs,
       onRunEnd: (job, state, seconds) => this.#observers.forEach((o) => o.onRunEnd(job, state, seconds)),
       onMissed: (job, count) => this.#observers.forEach((o) => o.onMissed(job, count)),
     });

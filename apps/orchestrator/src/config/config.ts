@@ -28,4 +28,6 @@ export interface Config {
   storage: StorageConfig;
   vectors: VectorConfig;
   backups: { dir: string; passphrase: string | undefined };
+  /** Lease of a running job (renewed every third of it): how soon another replica takes over a dead one's run. */
+  jobs: { leaseMs: number };
 }

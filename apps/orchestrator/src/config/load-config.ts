@@ -65,6 +65,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       storage: storageFor(env, join(dataDir, 'storage'), problems),
       vectors: vectorsFor(env, join(dataDir, 'vectors'), problems),
       backups: { dir: join(dataDir, 'backups'), passphrase: env.BACKUP_PASSPHRASE },
+      jobs: { leaseMs: env.JOB_LEASE_MS },
     };
   } else {
     // development keeps its data under ./.data; test uses a per-process temp dir unless DATA_DIR says otherwise.
@@ -85,6 +86,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       storage: { kind: 'local', root: join(dataDir, 'storage') },
       vectors: { kind: 'embedded', dir: join(dataDir, 'vectors') },
       backups: { dir: join(dataDir, 'backups'), passphrase: env.BACKUP_PASSPHRASE },
+      jobs: { leaseMs: env.JOB_LEASE_MS },
     };
   }
   if (problems.length > 0) throw new ConfigError(env.CORE_ENV, problems);

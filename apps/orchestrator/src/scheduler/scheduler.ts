@@ -101,7 +101,7 @@ export class Scheduler {
     for (const run of await store.abandonExpired(now)) {
       this.options.logger.warn({ job: run.job, run: run.id }, 'run abandoned: its lease expired');
       this.options.onRunEnd?.(run.job, 'abandoned', 0);
-      await this.queueRetryIfAllowed(run.job, run.scheduledAt, run.attempt, now);
+      await this.queueRetryIfAllowed(run.job, run.scheduledAt, run.attempt, now, false);
     }
     const paused = await store.paused();
     for (const job of this.jobs.values()) {
@@ -215,14 +215,15 @@ export class Scheduler {
     await store.finish(entry.id, this.owner, state, { ...(error ? { error } : {}), ...(result ? { result } : {}) }).catch((e: unknown) => this.options.logger.error({ err: e, job: job.name }, 'could not record the end of a run'));
     this.options.onRunEnd?.(job.name, state, seconds);
     this.options.logger[state === 'succeeded' ? 'info' : 'warn']({ job: job.name, run: entry.id, state, seconds, error }, 'run ended');
-    if (state !== 'succeeded') await this.queueRetryIfAllowed(job.name, scheduledAt, attempt, this.now()).catch(() => undefined);
+    if (state !== 'succeeded') await this.queueRetryIfAllowed(job.name, scheduledAt, attempt, this.now(), state !== 'interrupted').catch(() => undefined);
   }
 
-  private async queueRetryIfAllowed(name: string, scheduledAt: Date, attempt: number, now: number): Promise<void> {
+  /** Queues the next attempt: after a backoff when the job failed, at once when its process died or stopped. */
+  private async queueRetryIfAllowed(name: string, scheduledAt: Date, attempt: number, now: number, backoff: boolean): Promise<void> {
     const job = this.jobs.get(name);
     if (!job || attempt > (job.retries ?? 2)) return;
-    const backoff = (job.retryBackoffMs ?? 30_000) * 2 ** (attempt - 1);
-    await this.options.store.queueRetry(name, scheduledAt, attempt + 1, now + (this.stopping ? 0 : backoff));
+    const wait = backoff ? (job.retryBackoffMs ?? 30_000) * 2 ** (attempt - 1) : 0;
+    await this.options.store.queueRetry(name, scheduledAt, attempt + 1, now + wait);
   }
 
   /** Runs a job now (`core jobs run`, "run now"): an occurrence at the current time, claimed like any other. */
