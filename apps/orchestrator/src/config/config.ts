@@ -1,3 +1,4 @@
+import type { ConfigFile } from './config-file';
 import type { Profile } from './env-schema';
 
 /** Where the database lives. */
@@ -30,4 +31,6 @@ export interface Config {
   backups: { dir: string; passphrase: string | undefined };
   /** Lease of a running job (renewed every third of it): how soon another replica takes over a dead one's run. */
   jobs: { leaseMs: number };
+  /** Schedules and policies from `CORE_CONFIG` (built-in defaults without one). */
+  file: ConfigFile;
 }

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, type ConfigProblem } from '../errors';
 import type { Config, StorageConfig, VectorConfig } from './config';
+import { loadConfigFile } from './config-file';
 import { envSchema, type Env } from './env-schema';
 
 /** Empty variables (common in .env files) count as unset. */
@@ -66,6 +67,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       vectors: vectorsFor(env, join(dataDir, 'vectors'), problems),
       backups: { dir: join(dataDir, 'backups'), passphrase: env.BACKUP_PASSPHRASE },
       jobs: { leaseMs: env.JOB_LEASE_MS },
+      file: loadConfigFile(env.CORE_CONFIG, env.CORE_ENV, rawEnv),
     };
   } else {
     // development keeps its data under ./.data; test uses a per-process temp dir unless DATA_DIR says otherwise.
@@ -87,6 +89,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       vectors: { kind: 'embedded', dir: join(dataDir, 'vectors') },
       backups: { dir: join(dataDir, 'backups'), passphrase: env.BACKUP_PASSPHRASE },
       jobs: { leaseMs: env.JOB_LEASE_MS },
+      file: loadConfigFile(env.CORE_CONFIG, env.CORE_ENV, rawEnv),
     };
   }
   if (problems.length > 0) throw new ConfigError(env.CORE_ENV, problems);

@@ -4,6 +4,7 @@ import { VectorCollectionSource } from '@core/backup/vector';
 import type { VectorStore } from '@core/vector';
 import { openBackupRepository } from '../backup-repository-for';
 import type { Config } from '../config/config';
+import type { ConfigFile } from '../config/config-file';
 import type { JobDefinition } from '../scheduler/job';
 import { runBackupJob } from './backup-job';
 
@@ -22,6 +23,48 @@ export interface JobDependencies {
  * prune after each, a weekly verify that reads a tenth of the packs, and the vector TTL sweep.
  */
 export function profileJobs(config: Config, deps: JobDependencies): JobDefinition[] {
+  const retention = config.file.backups.retention ?? DEFAULT_RETENTION;
+  return withOverrides(config, [...builtInJobs(config, deps, retention), ...config.file.backups.sources.map((source) => sourceJob(config, source, retention))]);
+}
+
+/** Applies `jobs.<name>` of the config file: schedule, zone, missed-run policy, timeout, retries, enabled. */
+function withOverrides(config: Config, jobs: JobDefinition[]): JobDefinition[] {
+  return jobs.flatMap((job) => {
+    const o = config.file.jobs[job.name];
+    if (!o) return [job];
+    if (o.enabled === false) return [];
+    return [
+      {
+        ...job,
+        ...(o.schedule ? { schedule: o.schedule } : {}),
+        ...(o.timezone ? { timezone: o.timezone } : {}),
+        ...(o.missed ? { missed: o.missed } : {}),
+        ...(o.catchUpWithin ? { catchUpWithinMs: o.catchUpWithin } : {}),
+        ...(o.timeout ? { timeoutMs: o.timeout } : {}),
+        ...(o.retries !== undefined ? { retries: o.retries } : {}),
+        ...(o.retryBackoff ? { retryBackoffMs: o.retryBackoff } : {}),
+      },
+    ];
+  });
+}
+
+/** A job for one `backups.sources[]` entry of the config file. */
+function sourceJob(config: Config, source: ConfigFile['backups']['sources'][number], retention: RetentionPolicy): JobDefinition {
+  const target = 'urlFrom' in source ? process.env[source.urlFrom]! : source.path;
+  const filters = source.kind === 'folder' ? { ...(source.include ? { include: source.include } : {}), ...(source.exclude ? { exclude: source.exclude } : {}), ...(source.type ? { type: source.type } : {}) } : {};
+  return {
+    name: `backup-${source.name}`,
+    schedule: source.schedule,
+    ...(source.timezone ? { timezone: source.timezone } : {}),
+    timeoutMs: 6 * 3_600_000,
+    run: async ({ signal, progress }) => {
+      const result = await runBackupJob(config, { kind: source.kind, target, ...filters, ...(source.tags ? { tags: source.tags } : {}), retention, prune: true }, { signal, onProgress: (p) => progress({ ...p }) });
+      return { snapshot: result.backup.snapshot.id.slice(0, 8), bytesRead: result.backup.snapshot.totals.bytesRead, bytesAdded: result.backup.snapshot.totals.newBytesStored, forgotten: result.forgotten };
+    },
+  };
+}
+
+function builtInJobs(config: Config, deps: JobDependencies, retention: RetentionPolicy): JobDefinition[] {
   const database = config.database.kind === 'sqlite' ? ({ kind: 'sqlite', target: config.database.file } as const) : ({ kind: 'postgres', target: config.database.url } as const);
   const summary = (result: Awaited<ReturnType<typeof runBackupJob>>) => ({
     snapshot: result.backup.snapshot.id.slice(0, 8),
@@ -37,7 +80,7 @@ export function profileJobs(config: Config, deps: JobDependencies): JobDefinitio
       runOnStartIfNever: true,
       timeoutMs: 6 * 3_600_000,
       run: async ({ signal, progress }) =>
-        summary(await runBackupJob(config, { ...database, retention: DEFAULT_RETENTION, prune: true }, { signal, onProgress: (p) => progress({ ...p }) })),
+        summary(await runBackupJob(config, { ...database, retention, prune: true }, { signal, onProgress: (p) => progress({ ...p }) })),
     },
     {
       name: 'backup-vectors',
@@ -51,7 +94,7 @@ export function profileJobs(config: Config, deps: JobDependencies): JobDefinitio
         for (const name of await store.listCollections()) {
           const source = new VectorCollectionSource(await store.collection(name), `${config.vectors.kind}/${name}`);
           const { snapshot } = await backup(repository, source, { signal });
-          await forget(repository, DEFAULT_RETENTION, { filter: { kind: 'vector', identity: source.identity } });
+          await forget(repository, retention, { filter: { kind: 'vector', identity: source.identity } });
           snapshots.push(snapshot.id.slice(0, 8));
         }
         if (snapshots.length > 0) await prune(repository);

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors';
+import { Schedule } from '../scheduler/schedule';
+
+/** `30s`, `15m`, `6h`, `2d` (or a number of milliseconds) → milliseconds. */
+const duration = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)$/, { error: 'expected a duration like 30s, 15m, 6h or 2d' })
+    .transform((text) => {
+      const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
+      return Number(n) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit as 'ms' | 's' | 'm' | 'h' | 'd'];
+    }),
+], { error: 'expected a duration like 30s, 15m, 6h or 2d (or milliseconds)' });
+
+const cron = z.string().superRefine((expression, ctx) => {
+  try {
+    new Schedule('config', expression);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `expected a cron expression (5 fields, or 6 with seconds): ${(error as Error).message.replace(/^job "config": schedule /, '')}` });
+  }
+});
+
+const timezone = z.string().superRefine((zone, ctx) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `expected an IANA time zone like Europe/Berlin, got "${zone}"` });
+  }
+});
+
+const count = z.number().int().min(-1, { error: 'expected an integer ≥ 0, or -1 for all' });
+
+/** A restic retention policy (`forget`): counts per period, `within` durations as 1y2m3d4h, tags. */
+const retention = z
+  .object({
+    last: count,
+    hourly: count,
+    daily: count,
+    weekly: count,
+    monthly: count,
+    yearly: count,
+    within: z.string().regex(/^(\d+y)?(\d+m)?(\d+d)?(\d+h)?$/, { error: 'expected a duration like 1y2m3d4h' }),
+    tags: z.array(z.array(z.string())),
+    timezone,
+  })
+  .partial()
+  .strict();
+
+/** Overrides of one job's scheduling. */
+const jobSettings = z
+  .object({
+    schedule: cron,
+    timezone,
+    missed: z.enum(['skip', 'once', 'all'], { error: 'expected skip, once or all' }),
+    catchUpWithin: duration,
+    timeout: duration,
+    retries: z.number().int().min(0).max(20),
+    retryBackoff: duration,
+    enabled: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+/** An extra backup source with its own schedule; connection strings come from environment variables (`urlFrom`), never from the file. */
+const backupSource = z.discriminatedUnion('kind', [
+  z.object({ name: z.string().regex(/^[a-z0-9-]{1,40}$/), kind: z.literal('folder'), path: z.string().min(1), include: z.array(z.string()).optional(), exclude: z.array(z.string()).optional(), schedule: cron, timezone: timezone.optional(), type: z.enum(['full', 'incremental', 'differential']).optional(), tags: z.array(z.string()).optional() }).strict(),
+  z.object({ name: z.string().regex(/^[a-z0-9-]{1,40}$/), kind: z.literal('sqlite'), path: z.string().min(1), schedule: cron, timezone: timezone.optional(), tags: z.array(z.string()).optional() }).strict(),
+  z.object({ name: z.string().regex(/^[a-z0-9-]{1,40}$/), kind: z.enum(['postgres', 'redis']), urlFrom: z.string().regex(/^[A-Z][A-Z0-9_]*$/, { error: 'expected the name of an environment variable holding the URL' }), schedule: cron, timezone: timezone.optional(), tags: z.array(z.string()).optional() }).strict(),
+]);
+
+/** The config file (`CORE_CONFIG`, YAML or JSON): schedules and policies; secrets stay in the environment. */
+export const configFileSchema = z
+  .object({
+    jobs: z.record(z.string(), jobSettings).default({}),
+    backups: z
+      .object({
+        retention: retention.optional(),
+        sources: z.array(backupSource).default([]),
+      })
+      .strict()
+      .default({ sources: [] }),
+  })
+  .strict();
+
+/** The parsed config file. */
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** A path in the file as people write it: `backups.sources[1].schedule`. */
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
+
+/** Names of the built-in jobs a file may override (`jobs.<name>`). */
+export const BUILT_IN_JOBS = ['backup-database', 'backup-vectors', 'backup-verify', 'vector-ttl-sweep'];
+
+/** Reads and validates the config file; every problem names its path in the file. No file: the built-in defaults. */
+export function loadConfigFile(path: string | undefined, profile: string, env: NodeJS.ProcessEnv = process.env): ConfigFile {
+  if (!path) return configFileSchema.parse({});
+  let raw: unknown;
+  try {
+    const text = readFileSync(path, 'utf8');
+    raw = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(profile, [{ variable: 'CORE_CONFIG', message: `cannot read ${path}: ${(error as Error).message}` }]);
+  }
+  const parsed = configFileSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new ConfigError(
+      profile,
+      parsed.error.issues.map((issue) => ({ variable: `CORE_CONFIG ${path}`, message: `${formatPath(issue.path) || '(top level)'}: ${issue.message}` })),
+    );
+  }
+  const problems: string[] = [];
+  const sourceJobs = parsed.data.backups.sources.map((source) => `backup-${source.name}`);
+  for (const name of Object.keys(parsed.data.jobs)) {
+    if (!BUILT_IN_JOBS.includes(name) && !sourceJobs.includes(name)) problems.push(`jobs.${name}: no such job; expected one of ${[...BUILT_IN_JOBS, ...sourceJobs].join(', ')}`);
+  }
+  parsed.data.backups.sources.forEach((source, i) => {
+    if ('urlFrom' in source && !env[source.urlFrom]) problems.push(`backups.sources[${i}].urlFrom: the environment variable ${source.urlFrom} is not set`);
+    if (sourceJobs.indexOf(`backup-${source.name}`) !== i) problems.push(`backups.sources[${i}].name: "${source.name}" is used twice`);
+  });
+  if (problems.length > 0) throw new ConfigError(profile, problems.map((message) => ({ variable: `CORE_CONFIG ${path}`, message })));
+  return parsed.data;
+}

@@ -1,0 +1,78 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, type CliIo } from '../src/cli';
+import { loadConfig } from '../src/config/load-config';
+import { BUILT_IN_JOBS } from '../src/config/config-file';
+import { profileJobs } from '../src/jobs/profile-jobs';
+
+describe('the config file (CORE_CONFIG)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'core-config-file-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const env = (file: string, extra: Record<string, string> = {}) => ({ CORE_ENV: 'test', DATA_DIR: join(dir, 'data'), CORE_CONFIG: file, ...extra });
+  const core = async (e: NodeJS.ProcessEnv, ...args: string[]) => {
+    const session: CliIo & { out: string; err: string } = { env: e, out: '', err: '', stdout: (t) => void (session.out += t), stderr: (t) => void (session.err += t) };
+    return { code: await runCli(['node', 'core', ...args], session), out: session.out, err: session.err };
+  };
+
+  it('without a file the built-in jobs run as documented', () => {
+    const config = loadConfig({ CORE_ENV: 'test', DATA_DIR: join(dir, 'data') });
+    expect(profileJobs(config, { vectors: () => { throw new Error('unused'); } }).map((j) => [j.name, j.schedule])).toEqual([
+      ['backup-database', '0 2 * * *'],
+      ['backup-vectors', '15 2 * * *'],
+      ['backup-verify', '0 4 * * 0'],
+      ['vector-ttl-sweep', '*/5 * * * *'],
+    ]);
+    expect(profileJobs(config, { vectors: () => { throw new Error('unused'); } }).map((j) => j.name)).toEqual(BUILT_IN_JOBS);
+  });
+
+  it('applies job overrides and adds source jobs from YAML; core config prints the merged result', async () => {
+    const file = join(dir, 'core.config.yaml');
+    await writeFile(
+      file,
+      [
+        'jobs:',
+        '  backup-database: { schedule: "0 3 * * *", timezone: Europe/Berlin, timeout: 2h, retries: 5 }',
+        '  vector-ttl-sweep: { enabled: false }',
+        'backups:',
+        '  retention: { daily: 3, weekly: 2 }',
+        '  sources:',
+        '    - { name: uploads, kind: folder, path: /srv/uploads, exclude: ["**/*.tmp"], schedule: "30 1 * * *", tags: [nightly] }',
+        '    - { name: analytics, kind: postgres, urlFrom: ANALYTICS_URL, schedule: "0 5 * * 0" }',
+      ].join('\n'),
+    );
+    const e = env(file, { ANALYTICS_URL: 'postgres://reader:secret@db:5432/analytics' });
+    const jobs = profileJobs(loadConfig(e), { vectors: () => { throw new Error('unused'); } });
+    expect(jobs.map((j) => j.name)).toEqual(['backup-database', 'backup-vectors', 'backup-verify', 'backup-uploads', 'backup-analytics']);
+    expect(jobs[0]).toMatchObject({ schedule: '0 3 * * *', timezone: 'Europe/Berlin', timeoutMs: 7_200_000, retries: 5 });
+    const printed = await core(e, 'config');
+    expect(JSON.parse(printed.out).file.backups.retention).toEqual({ daily: 3, weekly: 2 });
+    expect(printed.out).not.toContain('secret');
+  });
+
+  it.each([
+    ['a malformed cron expression', 'backups:\n  sources:\n    - { name: a, kind: folder, path: /a, schedule: "0 1 * * *" }\n    - { name: b, kind: folder, path: /b, schedule: "61 * * * *" }\n', /backups\.sources\[1\]\.schedule: expected a cron expression/],
+    ['an unknown zone', 'jobs:\n  backup-database: { timezone: Mars/Olympus }\n', /jobs\.backup-database\.timezone: expected an IANA time zone/],
+    ['an unknown job', 'jobs:\n  backup-everything: { schedule: "0 1 * * *" }\n', /jobs\.backup-everything: no such job/],
+    ['a connection string inlined instead of referenced', 'backups:\n  sources:\n    - { name: db, kind: postgres, url: "postgres://u:p@h/db", schedule: "0 1 * * *" }\n', /backups\.sources\[0\]/],
+    ['a referenced variable that is not set', 'backups:\n  sources:\n    - { name: db, kind: postgres, urlFrom: NOT_SET_ANYWHERE, schedule: "0 1 * * *" }\n', /backups\.sources\[0\]\.urlFrom: the environment variable NOT_SET_ANYWHERE is not set/],
+    ['a bad duration', 'jobs:\n  backup-verify: { timeout: soon }\n', /jobs\.backup-verify\.timeout: expected a duration/],
+  ])('refuses %s with exit 2, naming the path in the file', async (_label, yaml, message) => {
+    const file = join(dir, 'core.config.yaml');
+    await writeFile(file, yaml);
+    const result = await core(env(file), 'config');
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(message);
+    expect(result.err).not.toContain('u:p@');
+  });
+
+  it('reads JSON too', async () => {
+    const file = join(dir, 'core.config.json');
+    await writeFile(file, JSON.stringify({ jobs: { 'backup-verify': { schedule: '0 6 * * 1' } } }));
+    expect(profileJobs(loadConfig(env(file)), { vectors: () => { throw new Error('unused'); } }).find((j) => j.name === 'backup-verify')!.schedule).toBe('0 6 * * 1');
+  });
+});
