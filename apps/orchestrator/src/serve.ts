@@ -1,4 +1,5 @@
 import { ComponentRegistry } from './component-registry';
+import { registerDashboard } from './dashboard/dashboard-routes';
 import type { Config } from './config/config';
 import { redact } from './config/redact';
 import { exitGracefullyOnSignals } from './graceful-shutdown';
@@ -21,6 +22,7 @@ export async function serve(config: Config): Promise<Service> {
     metrics: createMetrics(components, wiring.scheduler),
     logger,
   });
+  registerDashboard(service.app, { config, components, scheduler: wiring.scheduler });
   exitGracefullyOnSignals(service, { timeoutMs: config.server.shutdownTimeoutMs, logger });
   await service.start();
   return service;

@@ -31,6 +31,8 @@ export interface Config {
   backups: { dir: string; passphrase: string | undefined };
   /** Lease of a running job (renewed every third of it): how soon another replica takes over a dead one's run. */
   jobs: { leaseMs: number };
+  /** The dashboard's access token (required outside development and test). */
+  dashboard: { token: string | undefined };
   /** Schedules and policies from `CORE_CONFIG` (built-in defaults without one). */
   file: ConfigFile;
 }

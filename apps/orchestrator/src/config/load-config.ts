@@ -67,6 +67,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       vectors: vectorsFor(env, join(dataDir, 'vectors'), problems),
       backups: { dir: join(dataDir, 'backups'), passphrase: env.BACKUP_PASSPHRASE },
       jobs: { leaseMs: env.JOB_LEASE_MS },
+      dashboard: { token: env.DASHBOARD_TOKEN },
       file: loadConfigFile(env.CORE_CONFIG, env.CORE_ENV, rawEnv),
     };
   } else {
@@ -89,6 +90,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       vectors: { kind: 'embedded', dir: join(dataDir, 'vectors') },
       backups: { dir: join(dataDir, 'backups'), passphrase: env.BACKUP_PASSPHRASE },
       jobs: { leaseMs: env.JOB_LEASE_MS },
+      dashboard: { token: env.DASHBOARD_TOKEN },
       file: loadConfigFile(env.CORE_CONFIG, env.CORE_ENV, rawEnv),
     };
   }

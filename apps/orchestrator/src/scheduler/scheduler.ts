@@ -242,6 +242,11 @@ export class Scheduler {
     await this.active.get(name)?.done;
   }
 
+  /** Recent runs of one job or of all, newest first. */
+  history(job: string | undefined, limit = 20): Promise<RunRecord[]> {
+    return this.options.store.history(job, limit);
+  }
+
   /** Every job's schedule, next run, last run and last success. */
   async status(): Promise<JobStatus[]> {
     const paused = await this.options.store.paused();

@@ -1,0 +1,101 @@
+import type { SnapshotRecord } from '@core/backup';
+import type { ComponentReport } from '../component-registry';
+import type { RunRecord } from '../scheduler/job';
+import type { JobStatus } from '../scheduler/scheduler';
+import { html, type SafeHtml } from './html';
+
+/** What the page shows, gathered by the routes. */
+export interface DashboardData {
+  profile: string;
+  health: ComponentReport[];
+  jobs: JobStatus[];
+  history: RunRecord[];
+  /** Newest snapshot per source, or the reason the repository could not be read. */
+  backups: SnapshotRecord[] | { error: string };
+}
+
+const ago = (date: Date | string | null | undefined, now = Date.now()) => {
+  if (!date) return 'never';
+  const seconds = Math.round((now - new Date(date).getTime()) / 1000);
+  if (seconds < 0) return `in ${Math.round(-seconds / 60)} min`;
+  if (seconds < 120) return `${seconds} s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86400)} d ago`;
+};
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+/** The health section: every component's status and detail. */
+export function healthSection(data: DashboardData): SafeHtml {
+  return html`<section id="health" hx-get="sections/health" hx-trigger="every 10s" hx-swap="outerHTML">
+    <h2>Health</h2>
+    <table><thead><tr><th>component</th><th>status</th><th>detail</th><th>check</th></tr></thead><tbody>
+    ${data.health.map((c) => html`<tr class="status-${c.status}"><td>${c.name}</td><td>${c.status}</td><td>${c.detail ?? ''}</td><td>${c.latencyMs.toFixed(1)} ms</td></tr>`)}
+    </tbody></table></section>`;
+}
+
+/** The jobs section: schedule, next run, last result, "run now", recent runs. */
+export function jobsSection(data: DashboardData, csrf: string): SafeHtml {
+  return html`<section id="jobs" hx-get="sections/jobs" hx-trigger="every 5s" hx-swap="outerHTML">
+    <h2>Jobs</h2>
+    <table><thead><tr><th>job</th><th>schedule</th><th>next run</th><th>last run</th><th></th></tr></thead><tbody>
+    ${data.jobs.map(
+      (job) => html`<tr data-job="${job.name}"><td>${job.name}${job.paused ? ' (paused)' : ''}</td><td><code>${job.schedule}</code> ${job.timezone}</td><td>${job.nextRun ? job.nextRun.toISOString() : '—'}</td>
+        <td class="state-${job.lastRun?.state ?? 'none'}">${job.lastRun ? html`${job.lastRun.state}, ${ago(job.lastRun.finishedAt ?? job.lastRun.startedAt)}` : 'never'}</td>
+        <td><button hx-post="jobs/${job.name}/run" hx-headers='{"x-core-csrf": "${csrf}"}' hx-target="#jobs" hx-swap="outerHTML" ${job.running ? 'disabled' : ''}>run now</button></td></tr>`,
+    )}
+    </tbody></table>
+    <h3>Recent runs</h3>
+    <table id="history"><thead><tr><th>run</th><th>job</th><th>scheduled</th><th>attempt</th><th>state</th><th>took</th><th>result or error</th></tr></thead><tbody>
+    ${data.history.map(
+      (run) => html`<tr class="state-${run.state}"><td>${run.id}</td><td>${run.job}</td><td>${run.scheduledAt.getTime() === 0 ? 'first run' : run.scheduledAt.toISOString()}</td><td>${run.attempt}</td><td>${run.state}</td>
+        <td>${run.startedAt && run.finishedAt ? `${((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000).toFixed(1)} s` : ''}</td><td>${run.error ?? (run.result ? JSON.stringify(run.result) : '')}</td></tr>`,
+    )}
+    </tbody></table></section>`;
+}
+
+/** The backups section: the newest snapshot of each source, its age, size and dedup ratio. */
+export function backupsSection(data: DashboardData): SafeHtml {
+  const body = Array.isArray(data.backups)
+    ? data.backups.length === 0
+      ? html`<p>No snapshots yet.</p>`
+      : html`<table><thead><tr><th>source</th><th>latest snapshot</th><th>age</th><th>type</th><th>size</th><th>added</th><th>dedup</th></tr></thead><tbody>
+        ${data.backups.map((s) => html`<tr><td>${s.source.kind}:${s.source.identity}</td><td><code>${s.id.slice(0, 8)}</code></td><td>${ago(s.time)}</td><td>${s.type}</td><td>${mib(s.totals.bytesTotal)}</td><td>${mib(s.totals.newBytesStored)}</td><td>${s.totals.dedupRatio.toFixed(2)}×</td></tr>`)}
+        </tbody></table>`
+    : html`<p class="status-down">The backup repository could not be read: ${data.backups.error}</p>`;
+  return html`<section id="backups" hx-get="sections/backups" hx-trigger="every 30s" hx-swap="outerHTML"><h2>Backups</h2>${body}
+    <p class="note">Restore drills and their measured RTO arrive with PostgreSQL PITR (issue 14).</p></section>`;
+}
+
+/** The whole page: health, alerts, charts, backups, jobs, database advice. */
+export function dashboardPage(data: DashboardData, csrf: string): SafeHtml {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>core — ${data.profile}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="assets/uPlot.min.css">
+<style>
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #1d2330; }
+  h1 { font-size: 1.3rem; } h2 { font-size: 1.1rem; margin-top: 1.6rem; }
+  table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e3e6ea; }
+  .status-up, .state-succeeded { color: #176f2c; } .status-degraded, .state-missed, .state-pending { color: #946200; }
+  .status-down, .state-failed, .state-timeout, .state-abandoned, .state-interrupted { color: #b3261e; }
+  .note { color: #5d6470; font-size: 12px; } code { font-size: 12px; }
+</style></head>
+<body>
+<h1>core orchestrator · ${data.profile}</h1>
+${healthSection(data)}
+<section id="alerts"><h2>Alerts</h2><p>No alert rules are evaluated yet: they arrive with <code>@core/monitor</code> (issue 16).</p></section>
+<section id="charts"><h2>Process</h2><div id="chart"></div><p class="note">RSS and heap (MiB), event-loop lag (ms), sampled every 10 s in this process, last 6 h.</p></section>
+${backupsSection(data)}
+${jobsSection(data, csrf)}
+<section id="insight"><h2>Database advice</h2><p>Database insight (PgHero-grade checks) arrives with <code>@core/monitor</code> (issue 16).</p></section>
+<script src="assets/htmx.min.js"></script>
+<script src="assets/uPlot.iife.min.js"></script>
+<script>
+  fetch('metrics-history').then((r) => r.json()).then((columns) => {
+    new uPlot({ width: Math.min(900, document.body.clientWidth - 40), height: 220, series: [{}, { label: 'RSS MiB', stroke: '#3b6fd8' }, { label: 'heap MiB', stroke: '#2c9c5a' }, { label: 'lag ms', stroke: '#c0392b' }] }, columns, document.getElementById('chart'));
+    document.getElementById('chart').dataset.points = String(columns[0].length);
+  });
+</script>
+</body></html>`;
+}
