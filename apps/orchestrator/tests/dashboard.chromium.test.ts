@@ -42,6 +42,11 @@ describe('the dashboard in a real browser', () => {
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     child.once('exit', (code) => code !== null && code !== 0 && console.error(`core serve exited with ${code}:\n${output.slice(-3000)}`));
     await waitForPort(port);
+    // Ready means our process answers (not another that took the port first), with its components started.
+    for (let i = 0; (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)) !== 200; i++) {
+      if (i > 200 || child.exitCode !== null) throw new Error(`core serve did not become ready:\n${output.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     for (let i = 0; i < 100 && !/succeeded/.test(await core(env(), 'jobs', 'history', 'backup-database')); i++) await new Promise((r) => setTimeout(r, 150));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
   }, 300_000);
