@@ -19,7 +19,7 @@ export { verify } from './checker/checker';
 export type { VerifyOptions, VerifyProblem, VerifyReport } from './checker/checker';
 export { applyPolicy, validatePolicy } from './policy/forget-policy';
 export type { KeepDecision, PolicySnapshot, RetentionPolicy } from './policy/forget-policy';
-export { forget, seedRetention } from './policy/forget';
+export { forget } from './policy/forget';
 export type { ForgetGroup, ForgetOptions, GroupBy } from './policy/forget';
 export { prune } from './prune/prune';
 export type { PruneOptions, PruneReport } from './prune/prune';

@@ -25,11 +25,6 @@ export interface ForgetGroup {
   remove: SnapshotRecord[];
 }
 
-/** The seeds' `{ daily, weekly, monthly, yearly }` retention as a restic policy (`daily: 7` = keep-daily 7 …). */
-export function seedRetention(retention: { daily?: number; weekly?: number; monthly?: number; yearly?: number }): RetentionPolicy {
-  return { ...retention };
-}
-
 function groupKey(snapshot: SnapshotRecord, groupBy: GroupBy): string {
   return groupBy
     .map((field) => (field === 'source' ? `${snapshot.source.kind}:${snapshot.source.identity}` : field === 'host' ? `host=${snapshot.host}` : `tags=${snapshot.tags.join(',')}`))
