@@ -99,19 +99,23 @@ async function main(): Promise<void> {
       console.log(`${tool.name} version ${version}: ${run.seconds.toFixed(2)} s, ${(bytes / 1e6 / run.seconds).toFixed(0)} MB/s, peak RSS ${run.rssMiB.toFixed(0)} MiB`);
     }
   }
-  for (const tool of tools) {
-    const repo = join(WORK, `repo-${tool.name.replace(/\W+/g, '-')}`);
-    const target = join(WORK, `restore-${tool.name.replace(/\W+/g, '-')}`);
-    await rm(target, { recursive: true, force: true });
-    await mkdir(target, { recursive: true });
-    const run = tool.restore(repo, target);
-    const f = figures.get(tool.name)!;
-    f.restore = duBytes(source) / 1e6 / run.seconds;
-    f.size = duBytes(repo);
-    const same = spawnSync('diff', ['-r', '-q', source, target]).status === 0;
-    if (!same) throw new Error(`${tool.name} restored a tree that differs from the source`);
-    console.log(`${tool.name} restore: ${run.seconds.toFixed(2)} s; repository ${(f.size / 1e6).toFixed(0)} MB`);
-    await rm(target, { recursive: true, force: true });
+  // Restores take turns twice (ours, restic, borg, ours, restic, borg) and each tool's faster run counts:
+  // the first restore after the backups meets the most pending disk writeback, whichever tool it is.
+  for (let round = 0; round < 2; round++) {
+    for (const tool of tools) {
+      const repo = join(WORK, `repo-${tool.name.replace(/\W+/g, '-')}`);
+      const target = join(WORK, `restore-${tool.name.replace(/\W+/g, '-')}`);
+      await rm(target, { recursive: true, force: true });
+      await mkdir(target, { recursive: true });
+      const run = tool.restore(repo, target);
+      const f = figures.get(tool.name)!;
+      f.restore = Math.max(f.restore, duBytes(source) / 1e6 / run.seconds);
+      f.size = duBytes(repo);
+      const same = spawnSync('diff', ['-r', '-q', source, target]).status === 0;
+      if (!same) throw new Error(`${tool.name} restored a tree that differs from the source`);
+      console.log(`${tool.name} restore (round ${round + 1}): ${run.seconds.toFixed(2)} s; repository ${(f.size / 1e6).toFixed(0)} MB`);
+      await rm(target, { recursive: true, force: true });
+    }
   }
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const o = figures.get(ours.name)!;
@@ -122,7 +126,7 @@ async function main(): Promise<void> {
     results.push(
       faster(`first backup (${(treeBytes / 1e6).toFixed(0)} MB)`, o.first, peer.name, p.first, target(0.7), 'MB/s'),
       faster(`next backup after ~1 % change (mean of ${VERSIONS})`, mean(o.next), peer.name, mean(p.next), target(1.0), 'MB/s'),
-      faster('restore of the last version', o.restore, peer.name, p.restore, target(0.8), 'MB/s'),
+      faster('restore of the last version (best of 2, alternating)', o.restore, peer.name, p.restore, target(0.8), 'MB/s'),
       smaller(`repository size after ${VERSIONS + 1} versions`, 'MB', o.size / 1e6, peer.name, p.size / 1e6, target(0.95)),
       smaller('peak RSS during the first backup', 'MiB', o.firstRss, peer.name, p.firstRss, target(0.3)),
     );
