@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { chunkStream } from '../chunker/chunk-stream';
+import { ChunkHasher } from '../crypto/chunk-hasher';
 import { AbortedError, SourceError, UnsafePathError } from '../errors';
 import type { Repository } from '../repository/repository';
 import { localIsoTime } from '../repository/snapshot';
@@ -35,6 +35,11 @@ export interface BackupResult {
   warnings: string[];
 }
 
+/** Files at least this large are hashed on a worker thread (smaller ones are not worth the round trips). */
+const WORKER_FILE_BYTES = 4 * 1024 * 1024;
+/** Chunks hashed ahead of the one being compressed and encrypted. */
+const IN_FLIGHT = 4;
+
 /** Picks the parent for change detection, per the snapshot type. */
 export function chooseParent(snapshots: SnapshotRecord[], source: { kind: string; identity: string }, type: SnapshotType): SnapshotRecord | undefined {
   if (type === 'full') return undefined;
@@ -51,6 +56,18 @@ class BackupRun {
   readonly meter: ProgressMeter;
   /** Plaintext bytes of data chunks this run stored (trees excluded): the denominator of the dedup ratio. */
   newDataBytes = 0;
+  private worker: ChunkHasher | undefined;
+  private readonly inlineHasher: ChunkHasher;
+
+  /** The run's hashing worker, started with the first large file. */
+  private hasher(): ChunkHasher {
+    return (this.worker ??= new ChunkHasher(this.repository.keys.mac));
+  }
+
+  /** Stops the hashing worker. */
+  close(): Promise<void> {
+    return this.worker?.close() ?? Promise.resolve();
+  }
 
   constructor(
     private readonly repository: Repository,
@@ -58,6 +75,7 @@ class BackupRun {
     private readonly recordFiles: boolean,
   ) {
     this.meter = new ProgressMeter('backup', options.onProgress);
+    this.inlineHasher = ChunkHasher.inline(repository.keys.mac);
   }
 
   private checkAbort(): void {
@@ -115,20 +133,33 @@ class BackupRun {
       this.meter.tick(path);
       return { ...base, size: before.size, content: before.content, ...(before.sha256 ? { sha256: before.sha256 } : {}) };
     }
-    const hash = createHash('sha256');
+    // Large files are hashed (blob ids and the file's SHA-256) on a worker thread while this thread
+    // compresses and encrypts the chunks before them; up to IN_FLIGHT chunks wait in between.
+    const hasher = entry.size >= WORKER_FILE_BYTES ? this.hasher() : this.inlineHasher;
+    const file = hasher.openFile();
     const content: string[] = [];
+    const queue: Array<{ chunk: Buffer; id: Promise<string> }> = [];
     let size = 0;
+    const store = async (): Promise<void> => {
+      const { chunk, id } = queue.shift()!;
+      const saved = await this.repository.saveBlob('data', chunk, await id);
+      content.push(saved.id);
+      if (saved.isNew) this.newDataBytes += chunk.length;
+      this.meter.bytes += chunk.length;
+      this.meter.tick(path);
+    };
+    let sha256: string;
     try {
       for await (const chunk of chunkStream(entry.read!(this.options.signal), this.repository.config.chunker, this.repository.gear)) {
         this.checkAbort();
-        hash.update(chunk);
         size += chunk.length;
-        const saved = await this.repository.saveBlob('data', chunk);
-        content.push(saved.id);
-        if (saved.isNew) this.newDataBytes += chunk.length;
-        this.meter.bytes += chunk.length;
-        this.meter.tick(path);
+        const id = hasher.chunkId(file, chunk);
+        id.catch(() => undefined); // awaited in order below; a failure after an abort must not go unhandled
+        queue.push({ chunk, id });
+        if (queue.length >= IN_FLIGHT) await store();
       }
+      while (queue.length > 0) await store();
+      sha256 = await hasher.fileSha256(file);
     } catch (error) {
       if (this.options.signal?.aborted || (error as Error).name === 'AbortError') throw new AbortedError('the backup was aborted; no snapshot was written');
       if (error instanceof SourceError && /ENOENT/.test(error.message) && entry.inode !== undefined) {
@@ -140,7 +171,6 @@ class BackupRun {
     }
     this.totals.bytesRead += size;
     this.totals.bytesTotal += size;
-    const sha256 = hash.digest('hex');
     if (this.recordFiles) this.generated.push({ path, size, sha256 });
     return { ...base, size, content, sha256 };
   }
@@ -171,7 +201,7 @@ async function runBackup(repository: Repository, source: BackupSource, options: 
       void opened.expectedBytes?.then((total) => {
         run.meter.totalBytes = total;
       });
-      const tree = await run.saveDir(opened.root, '', parent?.tree);
+      const tree = await run.saveDir(opened.root, '', parent?.tree).finally(() => run.close());
       await repository.flush();
       const after = repository.writeStats();
       const totals = run.totals;
