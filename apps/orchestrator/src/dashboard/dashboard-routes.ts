@@ -110,9 +110,10 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDependenc
   });
   app.get('/dashboard/sections/:name', async (request, reply) => {
     if (!allowed(request, reply)) return reply;
-    const data = await gather();
     const name = (request.params as { name: string }).name;
-    const section = name === 'health' ? healthSection(data) : name === 'jobs' ? jobsSection(data, csrf) : name === 'backups' ? (backups = undefined, backupsSection(await gather())) : undefined;
+    if (name === 'backups') backups = undefined; // its own refresh re-reads the repository
+    const data = await gather();
+    const section = name === 'health' ? healthSection(data) : name === 'jobs' ? jobsSection(data, csrf) : name === 'backups' ? backupsSection(data) : undefined;
     return section ? reply.type('text/html').send(section.value) : reply.code(404).send();
   });
   app.get('/dashboard/metrics-history', async (request, reply) => {
