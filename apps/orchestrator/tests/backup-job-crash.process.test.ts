@@ -5,15 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { freePort } from '@core/testing';
-import { runCli, type CliIo } from '../src/cli';
+import { runCore as core } from './helpers';
 
 const main = join(__dirname, '..', 'src', 'main.ts');
 
-async function core(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const session: CliIo & { out: string; err: string } = { env, out: '', err: '', stdout: (t) => void (session.out += t), stderr: (t) => void (session.err += t) };
-  const code = await runCli(['node', 'core', ...args], session);
-  return { code, out: session.out, err: session.err };
-}
 
 async function serve(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return spawn(process.execPath, ['--conditions=@core/source', '--import', 'tsx', main, 'serve'], { env: { PATH: process.env.PATH, ...env, PORT: String(await freePort()) }, stdio: 'ignore' });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, type CliIo } from '../src/cli';
+import { runCore as core } from './helpers';
 import { loadConfig } from '../src/config/load-config';
 import { BUILT_IN_JOBS } from '../src/config/config-file';
 import { profileJobs } from '../src/jobs/profile-jobs';
@@ -14,10 +14,6 @@ describe('the config file (CORE_CONFIG)', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   const env = (file: string, extra: Record<string, string> = {}) => ({ CORE_ENV: 'test', DATA_DIR: join(dir, 'data'), CORE_CONFIG: file, ...extra });
-  const core = async (e: NodeJS.ProcessEnv, ...args: string[]) => {
-    const session: CliIo & { out: string; err: string } = { env: e, out: '', err: '', stdout: (t) => void (session.out += t), stderr: (t) => void (session.err += t) };
-    return { code: await runCli(['node', 'core', ...args], session), out: session.out, err: session.err };
-  };
 
   it('without a file the built-in jobs run as documented', () => {
     const config = loadConfig({ CORE_ENV: 'test', DATA_DIR: join(dir, 'data') });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { freePort, waitForPort } from '@core/testing';
-import { runCli, type CliIo } from '../src/cli';
+import { runCore as core } from './helpers';
 
 const main = join(__dirname, '..', 'src', 'main.ts');
 const CHROMIUM = '/usr/bin/chromium';
@@ -17,11 +17,6 @@ function ensureChromium(): void {
   execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit' });
 }
 
-async function core(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const session: CliIo & { out: string; err: string } = { env, out: '', err: '', stdout: (t) => void (session.out += t), stderr: (t) => void (session.err += t) };
-  await runCli(['node', 'core', ...args], session);
-  return session.out;
-}
 
 // The dashboard of a live orchestrator (development profile, no services) in headless Chromium.
 describe('the dashboard in a real browser', () => {
@@ -47,7 +42,7 @@ describe('the dashboard in a real browser', () => {
       if (i > 200 || child.exitCode !== null) throw new Error(`core serve did not become ready:\n${output.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    for (let i = 0; i < 100 && !/succeeded/.test(await core(env(), 'jobs', 'history', 'backup-database')); i++) await new Promise((r) => setTimeout(r, 150));
+    for (let i = 0; i < 100 && !/succeeded/.test((await core(env(), 'jobs', 'history', 'backup-database')).out); i++) await new Promise((r) => setTimeout(r, 150));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
   }, 300_000);
   afterAll(async () => {

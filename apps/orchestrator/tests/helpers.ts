@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { runCli, type CliIo } from '../src/cli';
 import type { Component, ComponentHealth } from '../src/component';
 import { ComponentRegistry } from '../src/component-registry';
 import { createLogger } from '../src/logger';
@@ -51,4 +52,11 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** Runs the `core` CLI in this process with `env`; resolves to its exit status and what it printed. */
+export async function runCore(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const session: CliIo & { out: string; err: string } = { env, out: '', err: '', stdout: (t) => void (session.out += t), stderr: (t) => void (session.err += t) };
+  const code = await runCli(['node', 'core', ...args], session);
+  return { code, out: session.out, err: session.err };
 }

@@ -3,15 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@core/testing';
-import { runCli, type CliIo } from '../src/cli';
+import { runCore as core } from './helpers';
 
 const main = join(__dirname, '..', 'src', 'main.ts');
 
-async function core(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const session: CliIo & { out: string; err: string } = { env, out: '', err: '', stdout: (t) => void (session.out += t), stderr: (t) => void (session.err += t) };
-  const code = await runCli(['node', 'core', ...args], session);
-  return { code, out: session.out, err: session.err };
-}
 
 // The orchestrator's main job on the embedded default: `core serve` with no services backs up the SQLite
 // database right after start (into DATA_DIR/backups), and the CLI sees the snapshot and the job's history.
