@@ -14,7 +14,12 @@ export type BackupErrorCode =
   | 'BACKUP_CODEC_UNAVAILABLE'
   | 'BACKUP_STORAGE_UNAVAILABLE'
   | 'BACKUP_ABORTED'
-  | 'BACKUP_WRITE_FAILED';
+  | 'BACKUP_WRITE_FAILED'
+  | 'BACKUP_WAL_CONFLICT'
+  | 'BACKUP_WAL_MISSING'
+  | 'BACKUP_TARGET_UNREACHABLE'
+  | 'BACKUP_RECOVERY_FAILED'
+  | 'BACKUP_DRILL_FAILED';
 
 /** Base class of every error this package throws: `code` says which failure it is. */
 export class BackupError extends Error {
@@ -136,5 +141,39 @@ export class AbortedError extends BackupError {
 export class RestoreWriteError extends BackupError {
   constructor(path: string, options?: ErrorOptions) {
     super('BACKUP_WRITE_FAILED', `could not write ${path}: ${(options?.cause as Error | undefined)?.message ?? 'unknown error'}; the partial file was removed`, options);
+  }
+}
+
+/** A different WAL file is already archived under this name (two clusters, or a reused data directory). */
+export class WalConflictError extends BackupError {
+  constructor(name: string, where: string) {
+    super('BACKUP_WAL_CONFLICT', `${where} already holds a different ${name}: refusing to replace archived WAL (is another cluster archiving into this repository under the same system id?)`);
+  }
+}
+
+/** WAL a base backup or a recovery needs is not in the archive (`missing` names the files). */
+export class WalMissingError extends BackupError {
+  constructor(
+    message: string,
+    readonly missing: string[],
+  ) {
+    super('BACKUP_WAL_MISSING', message);
+  }
+}
+
+/** A recovery target that no base backup and archived WAL can reach; nothing was written. */
+export class TargetUnreachableError extends BackupError {
+  constructor(message: string) {
+    super('BACKUP_TARGET_UNREACHABLE', message);
+  }
+}
+
+/** The restored cluster did not recover (it stopped before its target, or did not start); `log` is the end of its server log. */
+export class RecoveryFailedError extends BackupError {
+  constructor(
+    message: string,
+    readonly log: string,
+  ) {
+    super('BACKUP_RECOVERY_FAILED', message);
   }
 }

@@ -64,13 +64,14 @@ function handle(dataDir: string, port: number, root: string): PgClusterHandle {
   return cluster;
 }
 
-/** initdb in a temp dir (trust auth, replication allowed from 127.0.0.1) and start on a free port. */
-export async function startPgCluster(): Promise<PgClusterHandle> {
+/** initdb in a temp dir (trust auth, replication allowed from 127.0.0.1) and start on a free port; `settings` go into postgresql.conf. */
+export async function startPgCluster(options: { settings?: Record<string, string> } = {}): Promise<PgClusterHandle> {
   const root = await ownedDir('core-pg-');
   const dataDir = join(root, 'data');
   await pgTool('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   // Throwaway: no fsync; enough WAL senders for a replica or two.
-  await appendFile(join(dataDir, 'postgresql.conf'), "\nfsync = off\nwal_level = replica\nmax_wal_senders = 5\nshared_buffers = '32MB'\n");
+  const extra = Object.entries(options.settings ?? {}).map(([key, value]) => `${key} = '${value.replace(/'/g, "''")}'\n`);
+  await appendFile(join(dataDir, 'postgresql.conf'), ["\nfsync = off\nwal_level = replica\nmax_wal_senders = 5\nshared_buffers = '32MB'\n", ...extra].join(''));
   const cluster = handle(dataDir, await freePort(), root);
   await cluster.start();
   return cluster;

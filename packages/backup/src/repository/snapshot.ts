@@ -44,6 +44,28 @@ export interface Snapshot {
   versions: Record<string, string>;
   /** Per-file SHA-256 of database dumps and other generated files (folders keep it per node in the trees). */
   files?: Array<{ path: string; size: number; sha256: string }>;
+  /** A PostgreSQL base backup: the WAL it needs and when it was taken. */
+  postgres?: PgBaseInfo;
+}
+
+/** What a base backup's label and manifest said, for choosing it as a recovery starting point. */
+export interface PgBaseInfo {
+  /** The cluster's system identifier (decimal). */
+  systemId: string;
+  timeline: number;
+  /** WAL location where the backup started (`0/2000028`); recovery replays from its checkpoint. */
+  startLsn: string;
+  /** WAL location where the backup ended: the cluster is consistent only after replaying up to here. */
+  endLsn: string;
+  /** First and last WAL segments the backup needs. */
+  startWal: string;
+  endWal: string;
+  segmentBytes: number;
+  /** Wall-clock time before the backup started and after it ended. */
+  startTime: string;
+  stopTime: string;
+  /** Server major version (PG_VERSION). */
+  pgVersion: string;
 }
 
 /** A snapshot with its id (the SHA-256 of its stored file). */

@@ -80,6 +80,20 @@ export class RepositoryStore {
     return files;
   }
 
+  /** Every object whose name starts with `prefix` (names relative to the repository): for the `wal/` and `drills/` areas. */
+  async listNames(prefix: string): Promise<Array<{ name: string; size: number; lastModified: Date }>> {
+    const files: Array<{ name: string; size: number; lastModified: Date }> = [];
+    const base = this.key('');
+    try {
+      for await (const object of listAll(this.provider, { prefix: this.key(prefix) })) {
+        files.push({ name: object.key.slice(base.length), size: object.size, lastModified: object.lastModified });
+      }
+    } catch (error) {
+      translate(error, `listing ${prefix}`);
+    }
+    return files;
+  }
+
   /** Deletes files of `kind`; a file already gone is fine. */
   async remove(kind: FileKind, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
@@ -90,12 +104,12 @@ export class RepositoryStore {
     }
   }
 
-  /** Deletes one file by name. */
-  async removeName(name: string): Promise<void> {
+  /** Deletes files by name (relative to the repository); one already gone is fine. */
+  async removeName(...names: string[]): Promise<void> {
     try {
-      await this.provider.delete(this.key(name));
+      for (let i = 0; i < names.length; i += 500) await this.provider.delete(names.slice(i, i + 500).map((name) => this.key(name)));
     } catch (error) {
-      translate(error, `deleting ${name}`);
+      translate(error, `deleting ${names.length} files`);
     }
   }
 }

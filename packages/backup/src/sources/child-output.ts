@@ -49,7 +49,10 @@ export async function* toolOutput(command: string, args: string[], options: Tool
     }
     const { code, signal } = await exited;
     if (options.signal?.aborted) throw new AbortedError(`${command} was aborted`);
-    if (idle) throw new SourceError(`${command} produced nothing for ${idleMs} ms and was stopped (is the server stalled?)`);
+    if (idle) {
+      const tail = stderr.trim().split('\n').slice(-2).join(' | ');
+      throw new SourceError(`${command} produced nothing for ${idleMs} ms and was stopped (is the server stalled?${tail ? ` it said: ${tail}` : ''})`);
+    }
     if (code !== 0) throw new SourceError(describeExit(command, code, signal, stderr));
   } finally {
     clearTimeout(timer);
