@@ -18,8 +18,7 @@ export type BackupErrorCode =
   | 'BACKUP_WAL_CONFLICT'
   | 'BACKUP_WAL_MISSING'
   | 'BACKUP_TARGET_UNREACHABLE'
-  | 'BACKUP_RECOVERY_FAILED'
-  | 'BACKUP_DRILL_FAILED';
+  | 'BACKUP_RECOVERY_FAILED';
 
 /** Base class of every error this package throws: `code` says which failure it is. */
 export class BackupError extends Error {

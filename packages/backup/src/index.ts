@@ -24,6 +24,8 @@ export type { ForgetGroup, ForgetOptions, GroupBy } from './policy/forget';
 export { prune } from './prune/prune';
 export type { PruneOptions, PruneReport } from './prune/prune';
 export { diff } from './walker/diff';
+export { listDrills } from './drill/drill-record';
+export type { DrillCheck, DrillQuery, DrillRecord } from './drill/drill-record';
 export type { DiffEntry } from './walker/diff';
 export { FolderSource } from './sources/folder/folder-source';
 export type { FolderSourceOptions } from './sources/folder/folder-source';
@@ -39,12 +41,16 @@ export {
   RepositoryExistsError,
   RepositoryLockedError,
   RepositoryNotFoundError,
+  RecoveryFailedError,
   RestoreWriteError,
   SourceError,
+  TargetUnreachableError,
   StorageUnavailableError,
   TargetNotEmptyError,
   UnsafePathError,
   UnsupportedVersionError,
+  WalConflictError,
+  WalMissingError,
   WrongPassphraseError,
 } from './errors';
 export type { BackupErrorCode } from './errors';

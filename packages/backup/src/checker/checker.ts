@@ -9,6 +9,7 @@ import { MasterIndex } from '../repository/master-index';
 import { readPackHeader } from '../repository/pack-writer';
 import type { Repository } from '../repository/repository';
 import type { Snapshot, SnapshotRecord } from '../repository/snapshot';
+import { checkWal } from '../pitr/wal/wal-check';
 import { collectUsedBlobs } from '../walker/used-blobs';
 
 /** Options of `verify`. */
@@ -20,8 +21,10 @@ export interface VerifyOptions {
 
 /** One problem `verify` found; `pack`, `blob`, `snapshot` and `path` say where. */
 export interface VerifyProblem {
-  kind: 'index' | 'pack-missing' | 'pack-size' | 'pack-damaged' | 'blob-damaged' | 'snapshot' | 'missing-blob';
+  kind: 'index' | 'pack-missing' | 'pack-size' | 'pack-damaged' | 'blob-damaged' | 'snapshot' | 'missing-blob' | 'wal-missing' | 'wal-damaged';
   message: string;
+  /** The repository object (archived WAL). */
+  object?: string;
   pack?: string;
   blob?: string;
   snapshot?: string;
@@ -39,10 +42,15 @@ export interface VerifyReport {
   blobs: number;
   packsRead: number;
   bytesRead: number;
+  /** Archived WAL files of the clusters with base backups, and how many were read. */
+  walFiles: number;
+  walRead: number;
 }
 
 interface Ledger {
   read: Record<string, string>;
+  /** WAL files read, by the first 16 hex digits of their keyed hash. */
+  walRead?: Record<string, string>;
 }
 
 function selectPacks(all: string[], readData: VerifyOptions['readData'], ledger: Ledger): string[] {
@@ -71,8 +79,9 @@ function selectPacks(all: string[], readData: VerifyOptions['readData'], ledger:
 
 /**
  * Checks a repository like `restic check`: every index file decodes; every indexed pack exists with its
- * size; every snapshot decodes and every tree and data blob it references is indexed; with `readData`,
- * packs are downloaded and each blob is authenticated, decompressed and matched against its id. Read
+ * size; every snapshot decodes and every tree and data blob it references is indexed; every PostgreSQL base
+ * backup's WAL chain is complete to the newest archived segment (gaps named); with `readData`,
+ * packs (and archived WAL) are downloaded and each blob is authenticated, decompressed and matched against its id. Read
  * packs are recorded in a ledger so `{ percent }` checks move on to unread packs next time.
  */
 export async function verify(repository: Repository, options: VerifyOptions = {}): Promise<VerifyReport> {
@@ -164,12 +173,21 @@ export async function verify(repository: Repository, options: VerifyOptions = {}
       }
       ledger.read[packId] = new Date().toISOString();
     }
-    if (toRead.length > 0) {
+    const wal = await checkWal(repository, snapshots, (files) => {
+      const chosen = new Set(selectPacks(files.map((file) => file.mac), options.readData, { read: ledger.walRead ?? {} }));
+      return files.filter((file) => chosen.has(file.mac));
+    });
+    errors.push(...wal.problems);
+    if (wal.read.length > 0) {
+      ledger.walRead ??= {};
+      for (const file of wal.read) ledger.walRead[file.mac] = new Date().toISOString();
+    }
+    if (toRead.length > 0 || wal.read.length > 0) {
       for (const id of Object.keys(ledger.read)) if (!index.packs.has(id)) delete ledger.read[id];
       await store.put(LEDGER_NAME, repository.files.encode('ledger', ledger).bytes);
     }
     meter.tick(undefined, true);
-    return { ok: errors.length === 0, errors, warnings, snapshots: snapshots.length, packs: index.packs.size, blobs: index.blobs.size, packsRead: toRead.length, bytesRead };
+    return { ok: errors.length === 0, errors, warnings, snapshots: snapshots.length, packs: index.packs.size, blobs: index.blobs.size, packsRead: toRead.length, bytesRead, walFiles: wal.files, walRead: wal.read.length };
   } finally {
     await lock.release().catch(() => undefined);
   }

@@ -10,3 +10,7 @@ export { recoverPostgres, pgBaseSnapshots } from '../../pitr/recovery/recover';
 export type { PgBaseSnapshot, RecoverPostgresOptions, RecoverPostgresResult, RecoveryPoint } from '../../pitr/recovery/recover';
 export type { RecoveryTarget } from '../../pitr/recovery/recovery-target';
 export { formatLsn, parseLsn } from '../../pitr/lsn';
+export { drillPostgres } from '../../drill/postgres-drill';
+export type { PostgresDrillOptions } from '../../drill/postgres-drill';
+export { forgetPostgres } from '../../pitr/retention/forget-postgres';
+export type { ForgetPostgresOptions, ForgetPostgresReport } from '../../pitr/retention/forget-postgres';
