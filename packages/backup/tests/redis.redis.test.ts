@@ -5,7 +5,7 @@ import { LocalProvider } from '@core/cloud-storage/local';
 import { freePort, startRedisServer, waitForPort } from '@core/testing';
 import type { RedisServerHandle } from '@core/testing';
 import { backup, verify } from '../src';
-import { RedisSource, restoreRedis } from '../src/sources/redis';
+import { drillRedis, RedisSource, restoreRedis } from '../src/sources/redis';
 import { initTestRepo, tempDir } from './fixtures';
 
 const cli = (port: number, ...args: string[]) => execFileSync('redis-cli', ['-p', String(port), ...args]).toString().trim();
@@ -41,6 +41,8 @@ describe('Redis source (redis-cli --rdb)', () => {
       restored.kill('SIGKILL');
     }
     expect((await verify(repository, { readData: true })).errors).toEqual([]);
+    const drill = await drillRedis(repository);
+    expect(drill).toMatchObject({ kind: 'redis', ok: true, snapshot: snapshot.id, checks: [{ name: 'redis-check-rdb', ok: true }] });
   });
 
   it('a server that is not there is a SourceError and no snapshot', async () => {

@@ -1,9 +1,9 @@
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LocalProvider } from '@core/cloud-storage/local';
-import { backup, restore, TargetNotEmptyError, verify } from '../src';
-import { restoreSqlite, SqliteSource } from '../src/sources/sqlite';
+import { backup, listDrills, restore, TargetNotEmptyError, verify } from '../src';
+import { drillSqlite, restoreSqlite, SqliteSource } from '../src/sources/sqlite';
 import { initTestRepo, tempDir } from './fixtures';
 
 describe('SQLite source (online backup API)', () => {
@@ -67,5 +67,28 @@ describe('SQLite source (online backup API)', () => {
     const repository = await initTestRepo(new LocalProvider({ root: join(work, 'repo') }));
     await expect(backup(repository, new SqliteSource(join(work, 'nope.sqlite')))).rejects.toMatchObject({ code: 'BACKUP_SOURCE_FAILED' });
     expect(await repository.snapshots()).toEqual([]);
+  });
+
+  it('a restore drill restores the newest snapshot, checks it and records the outcome; a damaged repository fails the drill', async () => {
+    const path = join(work, 'drilled.sqlite');
+    const db = new Database(path);
+    db.exec('create table t (id integer primary key); with recursive n(i) as (select 1 union all select i + 1 from n where i < 100) insert into t select i from n');
+    db.close();
+    const root = join(work, 'repo');
+    const repository = await initTestRepo(new LocalProvider({ root }));
+    expect(await drillSqlite(repository)).toMatchObject({ ok: false, error: expect.stringMatching(/no sqlite snapshot/) });
+    const { snapshot } = await backup(repository, new SqliteSource(path));
+    const passed = await drillSqlite(repository, { checks: [{ name: 'rows', sql: 'select count(*) from t', expect: '100' }] });
+    expect(passed).toMatchObject({ ok: true, snapshot: snapshot.id, checks: [{ name: 'PRAGMA integrity_check', ok: true }, { name: 'rows', ok: true, value: '100' }], newestRestorable: { time: snapshot.time } });
+    expect(passed.rtoMs).toBeGreaterThan(0);
+    for (const dir of await readdir(join(root, 'data'))) {
+      for (const pack of await readdir(join(root, 'data', dir))) {
+        const bytes = await readFile(join(root, 'data', dir, pack));
+        bytes[10]! ^= 0xff;
+        await writeFile(join(root, 'data', dir, pack), bytes);
+      }
+    }
+    expect(await drillSqlite(repository)).toMatchObject({ ok: false, rtoMs: undefined, error: expect.stringMatching(/damaged|authenticate/) });
+    expect((await listDrills(repository, 'sqlite')).map((record) => record.ok)).toEqual([false, true, false]);
   });
 });
