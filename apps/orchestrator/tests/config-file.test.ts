@@ -21,9 +21,10 @@ describe('the config file (CORE_CONFIG)', () => {
       ['backup-database', '0 2 * * *'],
       ['backup-vectors', '15 2 * * *'],
       ['backup-verify', '0 4 * * 0'],
+      ['backup-drill', '0 5 * * 0'],
       ['vector-ttl-sweep', '*/5 * * * *'],
     ]);
-    expect(profileJobs(config, { vectors: () => { throw new Error('unused'); } }).map((j) => j.name)).toEqual(BUILT_IN_JOBS);
+    expect(profileJobs(config, { vectors: () => { throw new Error('unused'); } }).map((j) => j.name)).toEqual(BUILT_IN_JOBS.filter((name) => name !== 'backup-pg-base'));
   });
 
   it('applies job overrides and adds source jobs from YAML; core config prints the merged result', async () => {
@@ -43,7 +44,7 @@ describe('the config file (CORE_CONFIG)', () => {
     );
     const e = env(file, { ANALYTICS_URL: 'postgres://reader:secret@db:5432/analytics' });
     const jobs = profileJobs(loadConfig(e), { vectors: () => { throw new Error('unused'); } });
-    expect(jobs.map((j) => j.name)).toEqual(['backup-database', 'backup-vectors', 'backup-verify', 'backup-uploads', 'backup-analytics']);
+    expect(jobs.map((j) => j.name)).toEqual(['backup-database', 'backup-vectors', 'backup-verify', 'backup-drill', 'backup-uploads', 'backup-analytics']);
     expect(jobs[0]).toMatchObject({ schedule: '0 3 * * *', timezone: 'Europe/Berlin', timeoutMs: 7_200_000, retries: 5 });
     const printed = await core(e, 'config');
     expect(JSON.parse(printed.out).file.backups.retention).toEqual({ daily: 3, weekly: 2 });
@@ -57,6 +58,8 @@ describe('the config file (CORE_CONFIG)', () => {
     ['a connection string inlined instead of referenced', 'backups:\n  sources:\n    - { name: db, kind: postgres, url: "postgres://u:p@h/db", schedule: "0 1 * * *" }\n', /backups\.sources\[0\]/],
     ['a referenced variable that is not set', 'backups:\n  sources:\n    - { name: db, kind: postgres, urlFrom: NOT_SET_ANYWHERE, schedule: "0 1 * * *" }\n', /backups\.sources\[0\]\.urlFrom: the environment variable NOT_SET_ANYWHERE is not set/],
     ['a bad duration', 'jobs:\n  backup-verify: { timeout: soon }\n', /jobs\.backup-verify\.timeout: expected a duration/],
+    ['a malformed point-in-time window', 'backups:\n  postgres: { baseBackups: true, pitrWithin: a week }\n', /backups\.postgres\.pitrWithin: expected a duration like 7d/],
+    ['an unset cluster URL variable', 'backups:\n  postgres: { baseBackups: true, urlFrom: NOT_SET_EITHER }\n', /backups\.postgres\.urlFrom: the environment variable NOT_SET_EITHER is not set/],
   ])('refuses %s with exit 2, naming the path in the file', async (_label, yaml, message) => {
     const file = join(dir, 'core.config.yaml');
     await writeFile(file, yaml);
@@ -64,6 +67,16 @@ describe('the config file (CORE_CONFIG)', () => {
     expect(result.code).toBe(2);
     expect(result.err).toMatch(message);
     expect(result.err).not.toContain('u:p@');
+  });
+
+  it('schedules base backups and their retention when backups.postgres.baseBackups is on', async () => {
+    const file = join(dir, 'core.config.yaml');
+    await writeFile(file, 'backups:\n  postgres: { baseBackups: true, urlFrom: CLUSTER_URL, schedule: "0 1 * * *", pitrWithin: 3d }\n  drills:\n    checks:\n      - { name: rows, sql: "select count(*) from orders", expect: "10" }\n');
+    const config = loadConfig(env(file, { CLUSTER_URL: 'postgres://postgres@127.0.0.1:5432/postgres' }));
+    const job = profileJobs(config, { vectors: () => { throw new Error('unused'); } }).find((j) => j.name === 'backup-pg-base');
+    expect(job).toMatchObject({ schedule: '0 1 * * *', runOnStartIfNever: true });
+    expect(config.file.backups.postgres).toMatchObject({ pitrWithin: '3d', retention: { daily: 30, monthly: 12 } });
+    expect(config.file.backups.drills?.checks).toEqual([{ name: 'rows', sql: 'select count(*) from orders', expect: '10' }]);
   });
 
   it('reads JSON too', async () => {

@@ -60,7 +60,7 @@ describe('the dashboard in a real browser', () => {
     await page.waitForSelector('#chart canvas');
     expect(await page.locator('#health tr.status-up').count()).toBe(5);
     expect(await page.locator('#backups').innerText()).toMatch(/sqlite:.*core\.sqlite/);
-    expect(await page.locator('#jobs tr[data-job]').count()).toBe(4);
+    expect(await page.locator('#jobs tr[data-job]').count()).toBe(5);
     expect(await page.locator('#alerts').innerText()).toContain('Alerts');
     expect(await page.locator('#insight').innerText()).toContain('Database advice');
     expect(await page.locator('#history').innerText()).not.toContain('backup-verify');

@@ -11,6 +11,7 @@ import { SOURCE_KINDS } from '../backup-sources';
 import type { SourceKind } from '../backup-sources';
 import type { Config } from '../config/config';
 import { runBackupJob } from '../jobs/backup-job';
+import { backupPgCommand } from './backup-pg-command';
 import { transferBar } from '../progress-bar';
 import { vectorsFor } from '../vectors-for';
 
@@ -266,6 +267,8 @@ export function backupCommand(loadConfig: () => Config, io: BackupIo): Command {
     .action(async (opts: { newPassphraseFile?: string }) => {
       io.stdout(`replaced the key in use by ${(await (await open()).changePassphrase(await newPassphrase(io, opts.newPassphraseFile))).slice(0, 8)}; set BACKUP_PASSPHRASE to the new passphrase\n`);
     });
+
+  command.addCommand(backupPgCommand(loadConfig, io));
 
   return command;
 }

@@ -73,6 +73,29 @@ const backupSource = z.discriminatedUnion('kind', [
   z.object({ name: z.string().regex(/^[a-z0-9-]{1,40}$/), kind: z.enum(['postgres', 'redis']), urlFrom: z.string().regex(/^[A-Z][A-Z0-9_]*$/, { error: 'expected the name of an environment variable holding the URL' }), schedule: cron, timezone: timezone.optional(), tags: z.array(z.string()).optional() }).strict(),
 ]);
 
+const envVar = z.string().regex(/^[A-Z][A-Z0-9_]*$/, { error: 'expected the name of an environment variable holding the URL' });
+
+/** PostgreSQL base backups and WAL retention (the cluster archives its WAL with `core backup pg wal-push %p`). */
+const postgresBackups = z
+  .object({
+    baseBackups: z.boolean().default(false),
+    /** The cluster's URL (a role with REPLICATION); default the profile's DATABASE_URL. */
+    urlFrom: envVar.optional(),
+    schedule: cron.default('30 1 * * *'),
+    timezone: timezone.optional(),
+    pitrWithin: z.string().regex(/^(\d+y)?(\d+m)?(\d+d)?(\d+h)?$/, { error: 'expected a duration like 7d' }).default('7d'),
+    retention: retention.default({ daily: 30, monthly: 12 }),
+    pagesPerChunk: z.number().int().min(1).max(1024).optional(),
+  })
+  .strict();
+
+/** Checks the weekly restore drill runs on the recovered copy (`select count(*) from orders`, with the value it must return). */
+const drills = z
+  .object({
+    checks: z.array(z.object({ name: z.string().min(1), sql: z.string().min(1), expect: z.string().optional() }).strict()).default([]),
+  })
+  .strict();
+
 /** The config file (`CORE_CONFIG`, YAML or JSON): schedules and policies; secrets stay in the environment. */
 export const configFileSchema = z
   .object({
@@ -81,6 +104,8 @@ export const configFileSchema = z
       .object({
         retention: retention.optional(),
         sources: z.array(backupSource).default([]),
+        postgres: postgresBackups.optional(),
+        drills: drills.optional(),
       })
       .strict()
       .default({ sources: [] }),
@@ -96,7 +121,7 @@ function formatPath(path: PropertyKey[]): string {
 }
 
 /** Names of the built-in jobs a file may override (`jobs.<name>`). */
-export const BUILT_IN_JOBS = ['backup-database', 'backup-vectors', 'backup-verify', 'vector-ttl-sweep'];
+export const BUILT_IN_JOBS = ['backup-database', 'backup-vectors', 'backup-verify', 'backup-drill', 'backup-pg-base', 'vector-ttl-sweep'];
 
 /** Reads and validates the config file; every problem names its path in the file. No file: the built-in defaults. */
 export function loadConfigFile(path: string | undefined, profile: string, env: NodeJS.ProcessEnv = process.env): ConfigFile {
@@ -120,6 +145,8 @@ export function loadConfigFile(path: string | undefined, profile: string, env: N
   for (const name of Object.keys(parsed.data.jobs)) {
     if (!BUILT_IN_JOBS.includes(name) && !sourceJobs.includes(name)) problems.push(`jobs.${name}: no such job; expected one of ${[...BUILT_IN_JOBS, ...sourceJobs].join(', ')}`);
   }
+  const urlFrom = parsed.data.backups.postgres?.urlFrom;
+  if (urlFrom && !env[urlFrom]) problems.push(`backups.postgres.urlFrom: the environment variable ${urlFrom} is not set`);
   parsed.data.backups.sources.forEach((source, i) => {
     if ('urlFrom' in source && !env[source.urlFrom]) problems.push(`backups.sources[${i}].urlFrom: the environment variable ${source.urlFrom} is not set`);
     if (sourceJobs.indexOf(`backup-${source.name}`) !== i) problems.push(`backups.sources[${i}].name: "${source.name}" is used twice`);

@@ -7,6 +7,8 @@ import type { Config } from '../config/config';
 import type { ConfigFile } from '../config/config-file';
 import type { JobDefinition } from '../scheduler/job';
 import { runBackupJob } from './backup-job';
+import { runDrillJob } from './drill-job';
+import { runPgBaseJob } from './pg-base-job';
 
 /** The seeds' retention: daily 7, weekly 4, monthly 12, yearly 5 (restic forget semantics). */
 export const DEFAULT_RETENTION: RetentionPolicy = { daily: 7, weekly: 4, monthly: 12, yearly: 5 };
@@ -20,7 +22,8 @@ export interface JobDependencies {
 /**
  * The jobs `core serve` runs on every profile: a backup of the database (SQLite file or pg_dump) and of
  * every vector collection — each right after start when it never ran, then nightly — with retention and
- * prune after each, a weekly verify that reads a tenth of the packs, and the vector TTL sweep.
+ * prune after each, a weekly verify that reads a tenth of the packs, a weekly restore drill, PostgreSQL
+ * base backups with point-in-time retention when `backups.postgres.baseBackups` is on, and the vector TTL sweep.
  */
 export function profileJobs(config: Config, deps: JobDependencies): JobDefinition[] {
   const retention = config.file.backups.retention ?? DEFAULT_RETENTION;
@@ -111,6 +114,24 @@ function builtInJobs(config: Config, deps: JobDependencies, retention: Retention
         return { packsRead: report.packsRead, bytesRead: report.bytesRead, snapshots: report.snapshots };
       },
     },
+    {
+      name: 'backup-drill',
+      schedule: '0 5 * * 0',
+      timeoutMs: 6 * 3_600_000,
+      run: ({ signal }) => runDrillJob(config, signal),
+    },
+    ...(config.file.backups.postgres?.baseBackups
+      ? [
+          {
+            name: 'backup-pg-base',
+            schedule: config.file.backups.postgres.schedule,
+            ...(config.file.backups.postgres.timezone ? { timezone: config.file.backups.postgres.timezone } : {}),
+            runOnStartIfNever: true,
+            timeoutMs: 12 * 3_600_000,
+            run: ({ signal, progress }) => runPgBaseJob(config, { signal, onProgress: (p) => progress({ ...p }) }),
+          } satisfies JobDefinition,
+        ]
+      : []),
     {
       name: 'vector-ttl-sweep',
       schedule: '*/5 * * * *',

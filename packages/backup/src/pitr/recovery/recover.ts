@@ -1,4 +1,4 @@
-import { appendFile, chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -80,7 +80,7 @@ export interface RecoverPostgresResult {
   recoveryMs: number;
   /** From the call to a promoted server: the measured recovery time objective. */
   rtoMs: number;
-  /** Stops the recovered server (when kept running). */
+  /** Stops the recovered server (when kept running) and removes the recovery settings, so the data directory starts as the source's copy. */
   stop(): Promise<void>;
 }
 
@@ -174,6 +174,20 @@ export function parseRecoveryLog(log: string): RecoveryPoint {
   return point;
 }
 
+const RECOVERY_BLOCK = '# recovery settings written by @core/backup (removed once the server is stopped)';
+const RECOVERY_BLOCK_END = '# end of @core/backup recovery settings';
+
+/** Removes the recovery block from postgresql.auto.conf of a stopped server: the cluster then starts with the source's own settings. */
+async function forgetRecoverySettings(dataDir: string): Promise<void> {
+  const path = join(dataDir, 'postgresql.auto.conf');
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return;
+  const start = text.indexOf(RECOVERY_BLOCK);
+  const end = text.indexOf(RECOVERY_BLOCK_END);
+  if (start < 0 || end < start) return;
+  await writeFile(path, text.slice(0, start).replace(/\n$/, '') + text.slice(end + RECOVERY_BLOCK_END.length + 1));
+}
+
 const BEFORE_TARGET = /recovery ended before configured recovery target was reached|requested recovery stop point is before consistent recovery point/;
 
 /** Files a data directory needs that a Debian-style cluster keeps elsewhere (/etc/postgresql). */
@@ -232,7 +246,7 @@ export async function recoverPostgres(repository: Repository, options: RecoverPo
     await stager.start();
     await completeConfig(dataDir, options.trustLocalOnly ?? false);
     const settings = { ...recoverySettings(target), restore_command: stager.restoreCommand, hot_standby: 'off', ...(options.keepArchiving ? {} : { archive_mode: 'off' }), ...options.settings };
-    await appendFile(join(dataDir, 'postgresql.auto.conf'), `\n# recovery written by @core/backup\n${configLines(settings)}\n`);
+    await appendFile(join(dataDir, 'postgresql.auto.conf'), `\n${RECOVERY_BLOCK}\n${configLines(settings)}\n${RECOVERY_BLOCK_END}\n`);
     await writeFile(join(dataDir, 'recovery.signal'), '');
     await giveTo(user, dataDir, stager.dir);
     const server = new RecoveringServer(dataDir, port, bin, user);
@@ -254,8 +268,12 @@ export async function recoverPostgres(repository: Repository, options: RecoverPo
     await stager.stop();
     const recoveryMs = Date.now() - recoveryStarted;
     const reached = parseRecoveryLog(await server.log());
-    if (!(options.keepRunning ?? true)) await server.stop();
-    return { snapshot: base, dataDir, port, target, reached, attempts, walServed: stager.served, restoreMs, recoveryMs, rtoMs: Date.now() - began, stop: () => server.stop() };
+    const stop = async (): Promise<void> => {
+      await server.stop();
+      await forgetRecoverySettings(dataDir);
+    };
+    if (!(options.keepRunning ?? true)) await stop();
+    return { snapshot: base, dataDir, port, target, reached, attempts, walServed: stager.served, restoreMs, recoveryMs, rtoMs: Date.now() - began, stop };
   }
   throw new RecoveryFailedError(`no base backup reached the target (${describeTarget(target)})`, '');
 }

@@ -123,13 +123,15 @@ export async function readWal(repository: Repository, file: ArchivedWal, signal?
 }
 
 /**
- * Restores one archived WAL file to `destination` (PostgreSQL's `restore_command`, `%f` and `%p`), written
+ * Restores one archived WAL file to `destination` (PostgreSQL's `restore_command`, `%f` and `%p`; the
+ * cluster is `systemId`, else the one whose `global/pg_control` is under `dataDir` or the working directory), written
  * to a temp name and renamed. Resolves false when the archive has no such file, as PostgreSQL expects of a
  * restore command at the end of the archive; damaged bytes are an `IntegrityError`, never written.
  */
-export async function fetchWal(repository: Repository, name: string, destination: string, options: { systemId: string; signal?: AbortSignal }): Promise<boolean> {
+export async function fetchWal(repository: Repository, name: string, destination: string, options: { systemId?: string; dataDir?: string; signal?: AbortSignal } = {}): Promise<boolean> {
   if (!parseWalName(name)) throw new InvalidOptionsError(`${name} is not a WAL file name`);
-  const found = await archivedUnder(repository, options.systemId, name);
+  const systemId = options.systemId ?? (await readSystemId(options.dataDir ?? process.cwd()));
+  const found = await archivedUnder(repository, systemId, name);
   if (found.length === 0) return false;
   if (found.length > 1) throw new WalConflictError(name, repository.describe());
   const bytes = await readWal(repository, found[0]!, options.signal);
