@@ -42,6 +42,7 @@ export async function drillPostgres(repository: Repository, options: PostgresDri
       dataDir,
       ...(options.systemId ? { systemId: options.systemId } : {}),
       trustLocalOnly: true,
+      verifyBackup: true,
       ...(options.binDir ? { binDir: options.binDir } : {}),
       ...(user ? { runAs: user } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),

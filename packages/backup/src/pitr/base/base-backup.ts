@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,6 +6,7 @@ import { chooseParent } from '../../archiver/archiver';
 import { ProgressMeter } from '../../archiver/progress';
 import type { ProgressEvent } from '../../archiver/progress';
 import { encodeTree } from '../../archiver/tree';
+import { ChunkHasher } from '../../crypto/chunk-hasher';
 import type { TreeNode } from '../../archiver/tree';
 import { AbortedError, InvalidOptionsError, SourceError, UnsafePathError } from '../../errors';
 import type { Repository } from '../../repository/repository';
@@ -53,6 +53,63 @@ export interface PgBaseBackupResult {
 interface DirEntry {
   node: TreeNode;
   children: TreeNode[];
+}
+
+/** Files whose bytes the snapshot's metadata is read from. */
+const KEPT_FILES = new Set(['backup_label', 'backup_manifest', 'global/pg_control', 'PG_VERSION']);
+/** Files at least this large are hashed on a worker thread while this thread compresses and encrypts. */
+const WORKER_FILE_BYTES = 4 * 1024 * 1024;
+/** Chunks hashed ahead of the one being stored. */
+const IN_FLIGHT = 8;
+
+/**
+ * Stores one file of the tar stream in fixed chunks of `chunkBytes` (whole pages): blob ids and the file's
+ * SHA-256 come from a hasher (a worker thread for large files) while this thread stores the chunks before.
+ */
+async function storeFile(
+  repository: Repository,
+  bytes: AsyncIterable<Buffer>,
+  expectedSize: number,
+  chunkBytes: number,
+  hashers: { inline: ChunkHasher; worker: ChunkHasher | undefined; macKey: Buffer | undefined },
+  keep: boolean,
+  stored: (bytes: number, isNew: boolean) => void,
+): Promise<{ size: number; content: string[]; sha256: string; kept: Buffer | undefined }> {
+  const hasher = expectedSize >= WORKER_FILE_BYTES ? (hashers.worker ??= new ChunkHasher(hashers.macKey)) : hashers.inline;
+  const file = hasher.openFile();
+  const content: string[] = [];
+  const keptPieces: Buffer[] = [];
+  const queue: Array<{ chunk: Buffer; id: Promise<string> }> = [];
+  let size = 0;
+  const take = (chunk: Buffer): void => {
+    const id = hasher.chunkId(file, chunk);
+    id.catch(() => undefined); // awaited in order below
+    queue.push({ chunk, id });
+    if (keep) keptPieces.push(Buffer.from(chunk));
+  };
+  const storeOne = async (): Promise<void> => {
+    const { chunk, id } = queue.shift()!;
+    const saved = await repository.saveBlob('data', chunk, await id);
+    content.push(saved.id);
+    stored(chunk.length, saved.isNew);
+  };
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const piece of bytes) {
+    size += piece.length;
+    pending.push(piece);
+    pendingBytes += piece.length;
+    if (pendingBytes < chunkBytes) continue;
+    const data = Buffer.concat(pending, pendingBytes);
+    let offset = 0;
+    for (; data.length - offset >= chunkBytes; offset += chunkBytes) take(data.subarray(offset, offset + chunkBytes));
+    pending = offset < data.length ? [data.subarray(offset)] : [];
+    pendingBytes = data.length - offset;
+    while (queue.length >= IN_FLIGHT) await storeOne();
+  }
+  if (pendingBytes > 0) take(Buffer.concat(pending, pendingBytes));
+  while (queue.length > 0) await storeOne();
+  return { size, content, sha256: await hasher.fileSha256(file), kept: keep ? Buffer.concat(keptPieces) : undefined };
 }
 
 /** Builds the snapshot's trees from tar entries, which arrive folder before contents. */
@@ -134,6 +191,7 @@ async function runBaseBackup(repository: Repository, options: PgBaseBackupOption
   const kept = new Map<string, Buffer>();
   const totals: SnapshotTotals = { files: 0, dirs: 0, bytesTotal: 0, bytesRead: 0, newBlobs: 0, newBytes: 0, newBytesStored: 0, dedupRatio: 1, compressionRatio: 1, durationMs: 0 };
   let newDataBytes = 0;
+  const hashers = { inline: ChunkHasher.inline(repository.keys.mac), worker: undefined as ChunkHasher | undefined, macKey: repository.keys.mac };
   try {
     for await (const entry of extract) {
       if (options.signal?.aborted) throw new AbortedError('the base backup was aborted; no snapshot was written');
@@ -148,39 +206,17 @@ async function runBaseBackup(repository: Repository, options: PgBaseBackupOption
         tree.add(path, { name: path.slice(path.lastIndexOf('/') + 1), type: 'symlink', mode, mtimeMs, size: 0, target: header.linkname ?? '' });
         entry.resume();
       } else if (header.type === 'file') {
-        const hash = createHash('sha256');
-        const content: string[] = [];
-        const keep = path === 'backup_label' || path === 'backup_manifest' || path === 'global/pg_control' || path === 'PG_VERSION';
-        const keptPieces: Buffer[] = [];
-        let pending: Buffer[] = [];
-        let pendingBytes = 0;
-        let size = 0;
-        const store = async (chunk: Buffer): Promise<void> => {
-          hash.update(chunk);
-          if (keep) keptPieces.push(Buffer.from(chunk));
-          const saved = await repository.saveBlob('data', chunk);
-          content.push(saved.id);
-          if (saved.isNew) newDataBytes += chunk.length;
-          meter.bytes += chunk.length;
+        const keep = KEPT_FILES.has(path);
+        const stored = await storeFile(repository, entry as AsyncIterable<Buffer>, header.size ?? 0, chunkBytes, hashers, keep, (bytes, isNew) => {
+          if (isNew) newDataBytes += bytes;
+          meter.bytes += bytes;
           meter.tick(path);
-        };
-        for await (const piece of entry as AsyncIterable<Buffer>) {
-          size += piece.length;
-          pending.push(piece);
-          pendingBytes += piece.length;
-          if (pendingBytes < chunkBytes) continue;
-          const data = Buffer.concat(pending, pendingBytes);
-          let offset = 0;
-          for (; data.length - offset >= chunkBytes; offset += chunkBytes) await store(data.subarray(offset, offset + chunkBytes));
-          pending = offset < data.length ? [data.subarray(offset)] : [];
-          pendingBytes = data.length - offset;
-        }
-        if (pendingBytes > 0) await store(Buffer.concat(pending, pendingBytes));
-        if (keep) kept.set(path, Buffer.concat(keptPieces));
+        });
+        if (stored.kept) kept.set(path, stored.kept);
         totals.files++;
-        totals.bytesRead += size;
+        totals.bytesRead += stored.size;
         meter.files++;
-        tree.add(path, { name: path.slice(path.lastIndexOf('/') + 1), type: 'file', mode, mtimeMs, size, content, sha256: hash.digest('hex') });
+        tree.add(path, { name: path.slice(path.lastIndexOf('/') + 1), type: 'file', mode, mtimeMs, size: stored.size, content: stored.content, sha256: stored.sha256 });
       } else {
         entry.resume();
       }
@@ -190,6 +226,8 @@ async function runBaseBackup(repository: Repository, options: PgBaseBackupOption
     const toolError = await piped.then(() => undefined, (failure: unknown) => failure);
     if (options.signal?.aborted) throw new AbortedError('the base backup was aborted; no snapshot was written');
     throw toolError ?? error;
+  } finally {
+    await hashers.worker?.close();
   }
   const label = kept.get('backup_label')?.toString('utf8');
   const manifest = kept.get('backup_manifest')?.toString('utf8');

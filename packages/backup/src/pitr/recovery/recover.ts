@@ -38,7 +38,7 @@ export interface RecoverPostgresOptions {
   keepArchiving?: boolean;
   /** Replace pg_hba.conf with local-socket trust only (drills; default false). */
   trustLocalOnly?: boolean;
-  /** Run `pg_verifybackup` on the restored base before starting (default true). */
+  /** Also run `pg_verifybackup` on the restored base before starting (default false: the restore already checks every file's SHA-256; drills turn it on). */
   verifyBackup?: boolean;
   /** Extra settings appended to postgresql.auto.conf. */
   settings?: Record<string, string>;
@@ -236,7 +236,7 @@ export async function recoverPostgres(repository: Repository, options: RecoverPo
     const restoreStarted = Date.now();
     await restore(repository, base.id, { target: dataDir, ...(options.signal ? { signal: options.signal } : {}) });
     await chmod(dataDir, 0o700);
-    if (options.verifyBackup ?? true) {
+    if (options.verifyBackup ?? false) {
       await runServerTool(bin, 'pg_verifybackup', ['-n', '-q', dataDir]).catch((error: Error) => {
         throw new IntegrityError(`the restored base backup ${base.id.slice(0, 8)} fails pg_verifybackup: ${error.message}`, { path: dataDir });
       });

@@ -1,0 +1,31 @@
+// One PostgreSQL operation of @core/backup as its own process, from the built package (measured like
+// pgBackRest's): init <repo> | push <repo> <wal path> | base <repo> <url> | restore <repo> <data dir> <lsn>
+import { LocalProvider } from '@core/cloud-storage/local';
+import { Repository } from '../dist/index.js';
+import { pgBaseBackup, pushWal, recoverPostgres } from '../dist/postgres/index.js';
+
+const [operation, repo, ...rest] = process.argv.slice(2);
+const passphrase = process.env.BENCH_PASSPHRASE;
+
+async function main() {
+  const provider = new LocalProvider({ root: repo });
+  if (operation === 'init') {
+    await Repository.init(provider, { passphrase, compression: { codec: 'zstd', level: 3 } });
+    return;
+  }
+  const repository = await Repository.open(provider, { passphrase });
+  if (operation === 'push') await pushWal(repository, rest[0]);
+  else if (operation === 'base') await pgBaseBackup(repository, { url: rest[0] });
+  else if (operation === 'restore') {
+    const result = await recoverPostgres(repository, { dataDir: rest[0], target: { lsn: rest[1] }, keepRunning: false });
+    console.log(JSON.stringify({ rtoMs: result.rtoMs, restoreMs: result.restoreMs, recoveryMs: result.recoveryMs, walServed: result.walServed, reached: result.reached.line }));
+  } else throw new Error(`unknown operation ${operation}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
