@@ -150,23 +150,38 @@ async function main(): Promise<void> {
     const pgbrThirdBytes = duBytes(join(pgbr, 'backup')) - pgbrBeforeThird;
     console.log(`third base backup (1 % of rows in one range): ours ${oursThird.toFixed(1)} s (${(oursThirdBytes / 1e6).toFixed(1)} MB), pgBackRest incr ${pgbrThird.toFixed(1)} s (${(pgbrThirdBytes / 1e6).toFixed(1)} MB)`);
 
-    // archive_command cost: the same 16 archived segments pushed one process per segment, as the server runs it, into fresh repositories.
-    const segments = execFileSync('ls', [join(cluster.dataDir, 'pg_wal', 'archive_status')]).toString().split('\n').filter((n) => n.endsWith('.done')).map((n) => n.slice(0, -5)).filter((n) => /^[0-9A-F]{24}$/.test(n)).slice(0, 16);
-    const pushOurs = join(WORK, 'push-ours');
-    execFileSync('node', [join(HERE, 'ours-pg.mjs'), 'init', pushOurs], { env: { ...process.env, BENCH_PASSPHRASE: PASSPHRASE } });
-    execFileSync('chmod', ['-R', 'a+rwX', pushOurs]);
+    // archive_command cost: 16 archived segments (fetched back from our archive into a pg_wal-like folder
+    // with archive_status/*.ready) pushed in order, one process per segment as the server runs it, into
+    // fresh repositories: ours one at a time, ours with --ahead 8, pgBackRest (synchronous archive-push).
+    const walDir = join(WORK, 'wal-sample', 'pg_wal');
+    await mkdir(join(walDir, 'archive_status'), { recursive: true });
+    const segments = execFileSync(process.execPath, [join(HERE, 'ours-pg.mjs'), 'fetch-wal', ours, walDir, '16'], { env: { ...process.env, BENCH_PASSPHRASE: PASSPHRASE } }).toString().trim().split('\n');
+    execFileSync('chmod', ['-R', 'a+rwX', join(WORK, 'wal-sample')]);
+    const pushSeconds = async (label: string, push: (path: string) => number): Promise<number> => {
+      for (const segment of segments) await writeFile(join(walDir, 'archive_status', `${segment}.ready`), '');
+      let seconds = 0;
+      for (const segment of segments) {
+        seconds += push(join(walDir, segment));
+        await rm(join(walDir, 'archive_status', `${segment}.ready`), { force: true });
+      }
+      console.log(`WAL push of ${segments.length} segments (${label}): ${seconds.toFixed(2)} s`);
+      return seconds;
+    };
+    const freshOurs = async (name: string): Promise<string> => {
+      const repo = join(WORK, name);
+      execFileSync('node', [join(HERE, 'ours-pg.mjs'), 'init', repo], { env: { ...process.env, BENCH_PASSPHRASE: PASSPHRASE } });
+      execFileSync('chmod', ['-R', 'a+rwX', repo]);
+      return repo;
+    };
+    const pushOne = await freshOurs('push-ours');
+    const pushAhead = await freshOurs('push-ours-ahead');
     const pushPgbr = join(WORK, 'push-pgbackrest');
     await mkdir(pushPgbr, { recursive: true });
     execFileSync('chown', ['-R', 'postgres', pushPgbr]);
     timedAsPostgres('pgbackrest', [...pgbrArgs, `--repo1-path=${pushPgbr}`, 'stanza-create']);
-    let oursPushSeconds = 0;
-    let pgbrPushSeconds = 0;
-    for (const segment of segments) {
-      const path = join(cluster.dataDir, 'pg_wal', segment);
-      oursPushSeconds += timedAsPostgres(process.execPath, [join(HERE, 'ours-pg.mjs'), 'push', pushOurs, path], { BENCH_PASSPHRASE: PASSPHRASE }).seconds;
-      pgbrPushSeconds += timedAsPostgres('pgbackrest', [...pgbrArgs, `--repo1-path=${pushPgbr}`, 'archive-push', path]).seconds;
-    }
-    console.log(`WAL push of ${segments.length} segments, a process each: ours ${oursPushSeconds.toFixed(1)} s, pgBackRest ${pgbrPushSeconds.toFixed(1)} s`);
+    const oursPushSeconds = await pushSeconds('ours, one at a time', (path) => timedAsPostgres(process.execPath, [join(HERE, 'ours-pg.mjs'), 'push', pushOne, path, '0'], { BENCH_PASSPHRASE: PASSPHRASE }).seconds);
+    const oursAheadSeconds = await pushSeconds('ours, --ahead 8', (path) => timedAsPostgres(process.execPath, [join(HERE, 'ours-pg.mjs'), 'push', pushAhead, path, '8'], { BENCH_PASSPHRASE: PASSPHRASE }).seconds);
+    const pgbrPushSeconds = await pushSeconds('pgBackRest archive-push', (path) => timedAsPostgres('pgbackrest', [...pgbrArgs, `--repo1-path=${pushPgbr}`, 'archive-push', path]).seconds);
 
     // PITR target 1,000 transactions after the newest base backup, then more WAL behind it.
     execFileSync(join(PG_BIN, 'pgbench'), ['-n', '-c', '1', '-t', '1000', cluster.url], { stdio: 'ignore' });
@@ -174,20 +189,28 @@ async function main(): Promise<void> {
     const expected = psql(cluster.url, 'select sum(abalance) from pgbench_accounts');
     execFileSync(join(PG_BIN, 'pgbench'), ['-n', '-c', '1', '-t', '200', cluster.url], { stdio: 'ignore' });
     await waitArchived(cluster.url);
-    const oursDir = join(WORK, 'restore-ours');
-    const oursRun = timedAsPostgres(process.execPath, [join(HERE, 'ours-pg.mjs'), 'restore', ours, oursDir, lsn], { BENCH_PASSPHRASE: PASSPHRASE });
-    const oursDrill = JSON.parse(oursRun.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-    const pgbrDir = join(WORK, 'restore-pgbackrest');
-    const pgbrRestore = timedAsPostgres('pgbackrest', [...pgbrArgs, `--pg1-path=${pgbrDir}`, '--type=lsn', `--target=${lsn}`, '--target-action=promote', 'restore']).seconds;
-    const pgbrStart = startUntilPromoted(pgbrDir, cluster.port + 1);
-    const oursStart = startUntilPromoted(oursDir, cluster.port + 2);
-    for (const [name, dir, port] of [['ours', oursDir, cluster.port + 2], ['pgBackRest', pgbrDir, cluster.port + 1]] as const) {
-      const got = execFileSync('psql', ['-XAtq', '-h', dir, '-p', String(port), '-U', 'postgres', '-c', 'select sum(abalance) from pgbench_accounts']).toString().trim();
-      if (got !== expected) throw new Error(`${name} restored a cluster whose balance sum is ${got}, expected ${expected}`);
-      timedAsPostgres(join(PG_BIN, 'pg_ctl'), ['-D', dir, '-m', 'fast', '-w', 'stop']);
+    // Restores take turns twice (ours, pgBackRest, ours, pgBackRest) and each tool's faster run counts: the
+    // first restore meets the most pending disk writeback, whichever tool it is.
+    let oursPitr = Infinity;
+    let pgbrPitr = Infinity;
+    for (let round = 1; round <= 2; round++) {
+      const oursDir = join(WORK, 'restore-ours');
+      const pgbrDir = join(WORK, 'restore-pgbackrest');
+      await rm(oursDir, { recursive: true, force: true });
+      await rm(pgbrDir, { recursive: true, force: true });
+      const oursRun = timedAsPostgres(process.execPath, [join(HERE, 'ours-pg.mjs'), 'restore', ours, oursDir, lsn], { BENCH_PASSPHRASE: PASSPHRASE });
+      const pgbrRestore = timedAsPostgres('pgbackrest', [...pgbrArgs, `--pg1-path=${pgbrDir}`, '--type=lsn', `--target=${lsn}`, '--target-action=promote', 'restore']).seconds;
+      const pgbrStart = startUntilPromoted(pgbrDir, cluster.port + 1);
+      startUntilPromoted(oursDir, cluster.port + 2);
+      for (const [name, dir, port] of [['ours', oursDir, cluster.port + 2], ['pgBackRest', pgbrDir, cluster.port + 1]] as const) {
+        const got = execFileSync('psql', ['-XAtq', '-h', dir, '-p', String(port), '-U', 'postgres', '-c', 'select sum(abalance) from pgbench_accounts']).toString().trim();
+        if (got !== expected) throw new Error(`${name} restored a cluster whose balance sum is ${got}, expected ${expected}`);
+        timedAsPostgres(join(PG_BIN, 'pg_ctl'), ['-D', dir, '-m', 'fast', '-w', 'stop']);
+      }
+      oursPitr = Math.min(oursPitr, oursRun.seconds);
+      pgbrPitr = Math.min(pgbrPitr, pgbrRestore + pgbrStart);
+      console.log(`PITR restore round ${round}: ours ${oursRun.seconds.toFixed(1)} s to a promoted server, then stopped (${oursRun.stdout.trim().split('\n').at(-1)}); pgBackRest restore ${pgbrRestore.toFixed(1)} s + start to promotion ${pgbrStart.toFixed(1)} s`);
     }
-    const pgbrPitr = pgbrRestore + pgbrStart;
-    console.log(`PITR restore: ours ${oursRun.seconds.toFixed(1)} s (to a promoted server, then stopped; ${JSON.stringify(oursDrill)}), pgBackRest restore ${pgbrRestore.toFixed(1)} s + start to promotion ${pgbrStart.toFixed(1)} s; restarting ours took ${oursStart.toFixed(1)} s (not counted)`);
 
     const mb = dbBytes / 1e6;
     const results: Result[] = [
@@ -198,9 +221,10 @@ async function main(): Promise<void> {
       smaller(`PostgreSQL second base backup after ${transactions} random pgbench transactions: bytes stored vs pgBackRest's incremental`, 'MB', oursSecondBytes / 1e6, 'pgBackRest 2.45 (incr)', pgbrSecondBytes / 1e6),
       smaller(`PostgreSQL base backup after 1 % of rows changed in one key range: bytes stored vs a full pgBackRest backup`, 'MB', oursThirdBytes / 1e6, 'pgBackRest 2.45 (full)', pgbrFull / 1e6, 2),
       smaller(`PostgreSQL base backup after 1 % of rows changed in one key range: bytes stored vs pgBackRest's incremental`, 'MB', oursThirdBytes / 1e6, 'pgBackRest 2.45 (incr)', pgbrThirdBytes / 1e6),
-      smaller(`PostgreSQL WAL push, one process per 16 MiB segment (archive_command), ${segments.length} segments`, 's', oursPushSeconds, 'pgBackRest 2.45', pgbrPushSeconds),
+      smaller(`PostgreSQL WAL push of ${segments.length} segments, a process per segment (archive_command)`, 'ms', Math.round(oursPushSeconds * 1000), 'pgBackRest 2.45', Math.round(pgbrPushSeconds * 1000)),
+      smaller(`PostgreSQL WAL push of ${segments.length} segments, a process per segment, ours with --ahead 8`, 'ms', Math.round(oursAheadSeconds * 1000), 'pgBackRest 2.45', Math.round(pgbrPushSeconds * 1000)),
       smaller(`PostgreSQL first base backup: bytes stored`, 'MB', oursAfterFirst / 1e6, 'pg_basebackup -Ft -z', plainBytes / 1e6),
-      smaller(`PostgreSQL PITR restore to 1,000 transactions after the base (to a promoted server)`, 's', oursRun.seconds, 'pgBackRest 2.45', pgbrPitr, 0.8),
+      smaller(`PostgreSQL PITR restore to 1,000 transactions after the base (to a promoted server, best of 2 alternating)`, 'ms', Math.round(oursPitr * 1000), 'pgBackRest 2.45', Math.round(pgbrPitr * 1000), 0.8),
     ];
     const path = join(HERE, 'results.json');
     const others = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Result[]).filter((r) => !r.case.startsWith('PostgreSQL')) : [];

@@ -8,7 +8,7 @@ import { InvalidOptionsError, TargetNotEmptyError, TargetUnreachableError, verif
 import type { Repository } from '../src';
 import { pgBaseBackup, pgBaseSnapshots, pushWal, recoverPostgres } from '../src/sources/postgres';
 import { tempDir } from './fixtures';
-import { archiveAll, psql, sharedRepository, startArchivingCluster } from './pitr-fixtures';
+import { archiveAll, archiveCommand, psql, sharedRepository, startArchivingCluster } from './pitr-fixtures';
 
 jest.setTimeout(300_000);
 
@@ -111,6 +111,27 @@ describe('PostgreSQL base backups', () => {
     bytes[100] = bytes[100]! ^ 0xff;
     await writeFile(forged, bytes);
     await expect(pushWal(repository, forged)).rejects.toThrow(WalConflictError);
+  });
+
+  it('archives ready segments ahead when asked, and the server\'s own calls for them return without opening the repository', async () => {
+    const spool = join(work, 'spool');
+    const log = join(work, 'push.log');
+    psql(cluster.url, "alter system set archive_command = 'exit 1'");
+    psql(cluster.url, 'select pg_reload_conf()');
+    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 4; i++) {
+      psql(cluster.url, 'insert into pgbench_history select * from pgbench_history limit 100');
+      psql(cluster.url, 'select pg_switch_wal()');
+    }
+    psql(cluster.url, `alter system set archive_command = '${archiveCommand(root, { WAL_AHEAD: '8', WAL_SPOOL: spool, WAL_LOG: log }).replace(/'/g, "''")}'`);
+    psql(cluster.url, 'select pg_reload_conf()');
+    await archiveAll(cluster.url);
+    const lines = (await readFile(log, 'utf8')).trim().split('\n');
+    expect(lines[0]).toMatch(/^[0-9A-F]{24} archived ahead=[0-9A-F]{24},/);
+    expect(lines.filter((line) => line.endsWith(' noted')).length).toBeGreaterThanOrEqual(3);
+    expect((await verify(repository)).errors).toEqual([]);
+    psql(cluster.url, 'alter system reset archive_command');
+    psql(cluster.url, 'select pg_reload_conf()');
   });
 
   it('refuses conflicting, unreachable and malformed targets, and a non-empty data directory, before writing anything', async () => {

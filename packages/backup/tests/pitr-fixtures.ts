@@ -28,11 +28,12 @@ export async function sharedRepository(work: string): Promise<{ root: string; re
   return { root, repository };
 }
 
-/** The archive command that pushes into the repository at `root`. */
-export function archiveCommand(root: string): string {
+/** The archive command that pushes into the repository at `root` (`env`: WAL_AHEAD, WAL_SPOOL, WAL_LOG). */
+export function archiveCommand(root: string, env: Record<string, string> = {}): string {
   const script = resolve(__dirname, 'wal-command.ts');
   const tsx = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
-  return `umask 000 && node --conditions=@core/source --import ${tsx} ${script} push ${root} %p`;
+  const vars = Object.entries(env).map(([key, value]) => `${key}=${value}`).join(' ');
+  return `umask 000 && ${vars} node --conditions=@core/source --import ${tsx} ${script} push ${root} %p`;
 }
 
 /** A throwaway cluster archiving into the repository at `root`. */

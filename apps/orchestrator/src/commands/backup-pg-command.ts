@@ -1,6 +1,6 @@
 import { IntegrityError } from '@core/backup';
 import type { ProgressEvent, RetentionPolicy, SnapshotType } from '@core/backup';
-import { drillPostgres, fetchWal, forgetPostgres, pgBaseBackup, pushWal, recoverPostgres } from '@core/backup/postgres';
+import { drillPostgres, fetchWal, forgetPostgres, pgBaseBackup, pushedAhead, pushWal, recoverPostgres } from '@core/backup/postgres';
 import type { RecoveryTarget } from '@core/backup/postgres';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { openBackupRepository } from '../backup-repository-for';
@@ -53,9 +53,12 @@ export function backupPgCommand(loadConfig: () => Config, io: BackupIo): Command
 
   command
     .command('wal-push <path>')
-    .description('archive_command = \'core backup pg wal-push %p\': archive one WAL file (the same file twice is fine; a different one under an archived name is refused).')
-    .action(async (path: string) => {
-      await pushWal(await open(), path);
+    .description('archive_command = \'core backup pg wal-push %p\': archive one WAL file (the same file twice is fine; a different one under an archived name is refused), and up to --ahead other ready segments.')
+    .option('--ahead <n>', 'also archive up to n other segments marked ready; the server\'s calls for them then return at once', Number, 8)
+    .option('--spool <dir>', 'where notes of segments archived ahead are kept (default: core-wal-spool in the OS temp folder)')
+    .action(async (path: string, opts: { ahead: number; spool?: string }) => {
+      if (await pushedAhead(path, opts.spool)) return;
+      await pushWal(await open(), path, { ahead: opts.ahead, ...(opts.spool ? { spoolDir: opts.spool } : {}) });
     });
 
   command

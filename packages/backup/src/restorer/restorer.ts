@@ -62,6 +62,8 @@ export function readFile(repository: Repository, node: TreeNode, signal?: AbortS
 
 /** Files restored at once within a folder. */
 const FILE_CONCURRENCY = 2;
+/** Bytes of decoded data a file restore may have waiting for the disk: decoding goes on while writes are in flight. */
+const WRITE_BUFFER = 8 * 1024 * 1024;
 
 class RestoreRun {
   readonly result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
@@ -145,7 +147,7 @@ class RestoreRun {
       }
     }
     try {
-      await pipeline(Readable.from(blobs()), createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+      await pipeline(Readable.from(blobs()), createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: WRITE_BUFFER }));
       if (node.sha256 && hash.digest('hex') !== node.sha256) throw new IntegrityError(`${relative} does not match the SHA-256 in its snapshot`, { path: relative });
       await chmod(temp, node.mode || 0o644);
       await utimes(temp, node.mtimeMs / 1000, node.mtimeMs / 1000);

@@ -7,6 +7,7 @@ import { AbortedError, IntegrityError, InvalidOptionsError, RestoreWriteError, W
 import type { Repository } from '../../repository/repository';
 import { parseWalName } from './wal-names';
 import type { WalName } from './wal-names';
+import { notePushed, readySegments } from './push-ahead';
 import { readSegmentHeader, readSystemId } from './segment-header';
 
 /** One archived WAL file. */
@@ -25,6 +26,14 @@ export interface PushWalOptions {
   systemId?: string;
   /** The data directory (default: the working directory, as PostgreSQL runs archive_command). */
   dataDir?: string;
+  /**
+   * Also archive up to this many other segments PostgreSQL has marked ready (default 0), two at a time, and
+   * note each in `spoolDir`: the server's next calls for them then return at once (`pushedAhead`). What a
+   * busy server needs when one command per segment cannot keep up.
+   */
+  ahead?: number;
+  /** Where the notes of segments archived ahead go (default: `core-wal-spool` in the OS temp folder). */
+  spoolDir?: string;
   signal?: AbortSignal;
 }
 
@@ -36,6 +45,8 @@ export interface PushWalResult {
   status: 'archived' | 'already-archived';
   bytes: number;
   storedBytes: number;
+  /** Other ready segments archived in the same call (`ahead`). */
+  aheadArchived: string[];
 }
 
 const FORMAT = 1;
@@ -75,6 +86,24 @@ async function archivedUnder(repository: Repository, systemId: string, name: str
  * archived name are a `WalConflictError` (PostgreSQL keeps the file and retries, so nothing is lost).
  */
 export async function pushWal(repository: Repository, path: string, options: PushWalOptions = {}): Promise<PushWalResult> {
+  const result = await pushOne(repository, path, options);
+  const aheadArchived: string[] = [];
+  const queue = options.ahead ? await readySegments(path, options.ahead) : [];
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      // A segment that cannot be archived ahead is left to PostgreSQL's own call for it, which reports the error.
+      const pushed = await pushOne(repository, next, options).catch(() => undefined);
+      if (!pushed) continue;
+      await notePushed(next, pushed.read, options.spoolDir);
+      aheadArchived.push(pushed.name);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  const { read: _read, ...rest } = result;
+  return { ...rest, aheadArchived: aheadArchived.sort() };
+}
+
+async function pushOne(repository: Repository, path: string, options: PushWalOptions): Promise<Omit<PushWalResult, 'aheadArchived'> & { read: Buffer }> {
   const name = basename(path);
   const parsed = parseWalName(name);
   if (!parsed) throw new InvalidOptionsError(`${name} is not a WAL file name (segment, .partial, .backup or .history)`);
@@ -90,7 +119,7 @@ export async function pushWal(repository: Repository, path: string, options: Pus
   const macHex = repository.blobId(bytes);
   const mac = Buffer.from(macHex, 'hex');
   const existing = await archivedUnder(repository, systemId, name);
-  if (existing.some((file) => file.mac === macHex.slice(0, 16))) return { name, systemId, status: 'already-archived', bytes: bytes.length, storedBytes: 0 };
+  if (existing.some((file) => file.mac === macHex.slice(0, 16))) return { name, systemId, status: 'already-archived', bytes: bytes.length, storedBytes: 0, read: bytes };
   if (existing.length > 0) throw new WalConflictError(name, repository.describe());
   if (options.signal?.aborted) throw new AbortedError(`archiving ${name} was aborted`);
   const compressed = repository.codec.compress(bytes);
@@ -98,7 +127,7 @@ export async function pushWal(repository: Repository, path: string, options: Pus
   const body = repository.keys.encryption ? seal(repository.keys.encryption, payload, aad(name, mac)) : payload;
   const stored = Buffer.concat([Buffer.of(FORMAT), mac, body]);
   await repository.store.put(`${walPrefix(systemId)}${name}-${macHex.slice(0, 16)}`, stored, options.signal);
-  return { name, systemId, status: 'archived', bytes: bytes.length, storedBytes: stored.length };
+  return { name, systemId, status: 'archived', bytes: bytes.length, storedBytes: stored.length, read: bytes };
 }
 
 /** Reads and checks one archived WAL file; damage is an `IntegrityError` naming it. */

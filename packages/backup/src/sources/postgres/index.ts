@@ -5,6 +5,7 @@ export type { RestorePostgresOptions } from './restore-postgres';
 export { pgBaseBackup, PG_BASE_KIND } from '../../pitr/base/base-backup';
 export type { PgBaseBackupOptions, PgBaseBackupResult } from '../../pitr/base/base-backup';
 export { pushWal, fetchWal, listWal } from '../../pitr/wal/wal-archive';
+export { pushedAhead } from '../../pitr/wal/push-ahead';
 export type { ArchivedWal, PushWalOptions, PushWalResult } from '../../pitr/wal/wal-archive';
 export { recoverPostgres, pgBaseSnapshots } from '../../pitr/recovery/recover';
 export type { PgBaseSnapshot, RecoverPostgresOptions, RecoverPostgresResult, RecoveryPoint } from '../../pitr/recovery/recover';
