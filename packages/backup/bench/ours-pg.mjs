@@ -1,9 +1,9 @@
 // One PostgreSQL operation of @core/backup as its own process, from the built package (measured like
 // pgBackRest's): init <repo> | push <repo> <wal path> [ahead] | base <repo> <url> | restore <repo> <data dir> <lsn>
-// | fetch-wal <repo> <dir> <n> (the first n archived segments, for the push benchmark)
+// | fetch-wal <repo> <dir> <n> (the first n archived segments, for the push benchmark) | drill <repo>
 import { LocalProvider } from '@core/cloud-storage/local';
 import { Repository } from '../dist/index.js';
-import { fetchWal, listWal, pgBaseBackup, pgBaseSnapshots, pushedAhead, pushWal, recoverPostgres } from '../dist/postgres/index.js';
+import { drillPostgres, fetchWal, listWal, pgBaseBackup, pgBaseSnapshots, pushedAhead, pushWal, recoverPostgres } from '../dist/postgres/index.js';
 
 const [operation, repo, ...rest] = process.argv.slice(2);
 const passphrase = process.env.BENCH_PASSPHRASE;
@@ -27,6 +27,9 @@ async function main() {
   else if (operation === 'restore') {
     const result = await recoverPostgres(repository, { dataDir: rest[0], target: { lsn: rest[1] }, keepRunning: false });
     console.log(JSON.stringify({ rtoMs: result.rtoMs, restoreMs: result.restoreMs, recoveryMs: result.recoveryMs, walServed: result.walServed, reached: result.reached.line }));
+  } else if (operation === 'drill') {
+    const record = await drillPostgres(repository, { checks: [{ name: 'accounts', sql: 'select count(*) from pgbench_accounts' }] });
+    console.log(JSON.stringify(record));
   } else throw new Error(`unknown operation ${operation}`);
 }
 

@@ -212,6 +212,11 @@ async function main(): Promise<void> {
       console.log(`PITR restore round ${round}: ours ${oursRun.seconds.toFixed(1)} s to a promoted server, then stopped (${oursRun.stdout.trim().split('\n').at(-1)}); pgBackRest restore ${pgbrRestore.toFixed(1)} s + start to promotion ${pgbrStart.toFixed(1)} s`);
     }
 
+    // The restore drill on the same repository: the RTO it measures and records goes next to these figures.
+    const drill = JSON.parse(timedAsPostgres(process.execPath, [join(HERE, 'ours-pg.mjs'), 'drill', ours], { BENCH_PASSPHRASE: PASSPHRASE }).stdout.trim().split('\n').at(-1)!) as { ok: boolean; rtoMs: number; newestRestorable: unknown; checks: unknown };
+    if (!drill.ok) throw new Error(`the restore drill failed: ${JSON.stringify(drill)}`);
+    console.log(`restore drill: RTO ${drill.rtoMs} ms, newest restorable point ${JSON.stringify(drill.newestRestorable)}, checks ${JSON.stringify(drill.checks)}`);
+
     const mb = dbBytes / 1e6;
     const results: Result[] = [
       faster(`PostgreSQL base backup of pgbench -s ${SCALE} (${mb.toFixed(0)} MB)`, mb / oursFirst, 'pgBackRest 2.45', mb / pgbrFirst, 0.7, 'MB/s'),

@@ -5,9 +5,7 @@ import { extract as tarExtract } from 'tar-stream';
 import { chooseParent } from '../../archiver/archiver';
 import { ProgressMeter } from '../../archiver/progress';
 import type { ProgressEvent } from '../../archiver/progress';
-import { encodeTree } from '../../archiver/tree';
 import { ChunkHasher } from '../../crypto/chunk-hasher';
-import type { TreeNode } from '../../archiver/tree';
 import { AbortedError, InvalidOptionsError, SourceError, UnsafePathError } from '../../errors';
 import type { Repository } from '../../repository/repository';
 import { localIsoTime } from '../../repository/snapshot';
@@ -19,6 +17,8 @@ import { PACKAGE_VERSION } from '../../version';
 import { formatLsn } from '../lsn';
 import { segmentName, segmentOf } from '../wal/wal-names';
 import { parseBaseBackupWal } from './backup-label';
+import { storeFile } from './page-chunks';
+import { TreeBuilder } from './tree-builder';
 
 /** PostgreSQL's page size: base backup chunks are whole pages. */
 export const PAGE_BYTES = 8192;
@@ -50,103 +50,8 @@ export interface PgBaseBackupResult {
   snapshot: SnapshotRecord & { postgres: PgBaseInfo };
 }
 
-interface DirEntry {
-  node: TreeNode;
-  children: TreeNode[];
-}
-
 /** Files whose bytes the snapshot's metadata is read from. */
 const KEPT_FILES = new Set(['backup_label', 'backup_manifest', 'global/pg_control', 'PG_VERSION']);
-/** Files at least this large are hashed on a worker thread while this thread compresses and encrypts. */
-const WORKER_FILE_BYTES = 4 * 1024 * 1024;
-/** Chunks hashed ahead of the one being stored. */
-const IN_FLIGHT = 8;
-
-/**
- * Stores one file of the tar stream in fixed chunks of `chunkBytes` (whole pages): blob ids and the file's
- * SHA-256 come from a hasher (a worker thread for large files) while this thread stores the chunks before.
- */
-async function storeFile(
-  repository: Repository,
-  bytes: AsyncIterable<Buffer>,
-  expectedSize: number,
-  chunkBytes: number,
-  hashers: { inline: ChunkHasher; worker: ChunkHasher | undefined; macKey: Buffer | undefined },
-  keep: boolean,
-  stored: (bytes: number, isNew: boolean) => void,
-): Promise<{ size: number; content: string[]; sha256: string; kept: Buffer | undefined }> {
-  const hasher = expectedSize >= WORKER_FILE_BYTES ? (hashers.worker ??= new ChunkHasher(hashers.macKey)) : hashers.inline;
-  const file = hasher.openFile();
-  const content: string[] = [];
-  const keptPieces: Buffer[] = [];
-  const queue: Array<{ chunk: Buffer; id: Promise<string> }> = [];
-  let size = 0;
-  const take = (chunk: Buffer): void => {
-    const id = hasher.chunkId(file, chunk);
-    id.catch(() => undefined); // awaited in order below
-    queue.push({ chunk, id });
-    if (keep) keptPieces.push(Buffer.from(chunk));
-  };
-  const storeOne = async (): Promise<void> => {
-    const { chunk, id } = queue.shift()!;
-    const saved = await repository.saveBlob('data', chunk, await id);
-    content.push(saved.id);
-    stored(chunk.length, saved.isNew);
-  };
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  for await (const piece of bytes) {
-    size += piece.length;
-    pending.push(piece);
-    pendingBytes += piece.length;
-    if (pendingBytes < chunkBytes) continue;
-    const data = Buffer.concat(pending, pendingBytes);
-    let offset = 0;
-    for (; data.length - offset >= chunkBytes; offset += chunkBytes) take(data.subarray(offset, offset + chunkBytes));
-    pending = offset < data.length ? [data.subarray(offset)] : [];
-    pendingBytes = data.length - offset;
-    while (queue.length >= IN_FLIGHT) await storeOne();
-  }
-  if (pendingBytes > 0) take(Buffer.concat(pending, pendingBytes));
-  while (queue.length > 0) await storeOne();
-  return { size, content, sha256: await hasher.fileSha256(file), kept: keep ? Buffer.concat(keptPieces) : undefined };
-}
-
-/** Builds the snapshot's trees from tar entries, which arrive folder before contents. */
-class TreeBuilder {
-  private readonly dirs = new Map<string, DirEntry>([['', { node: { name: '', type: 'dir', mode: 0o700, mtimeMs: 0, size: 0 }, children: [] }]]);
-
-  private parentOf(path: string): DirEntry {
-    const slash = path.lastIndexOf('/');
-    const parent = slash < 0 ? '' : path.slice(0, slash);
-    const found = this.dirs.get(parent);
-    if (found) return found;
-    this.addDir(parent, 0o700, Date.now());
-    return this.dirs.get(parent)!;
-  }
-
-  addDir(path: string, mode: number, mtimeMs: number): void {
-    if (this.dirs.has(path)) return;
-    const node: TreeNode = { name: path.slice(path.lastIndexOf('/') + 1), type: 'dir', mode, mtimeMs, size: 0 };
-    this.parentOf(path).children.push(node);
-    this.dirs.set(path, { node, children: [] });
-  }
-
-  add(path: string, node: TreeNode): void {
-    this.parentOf(path).children.push(node);
-  }
-
-  /** Stores every folder's tree, deepest first; resolves to the root tree id. */
-  async save(repository: Repository): Promise<{ root: string; dirs: number }> {
-    const paths = [...this.dirs.keys()].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1));
-    for (const path of paths) {
-      const dir = this.dirs.get(path)!;
-      const nodes = dir.children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      dir.node.subtree = (await repository.saveBlob('tree', encodeTree({ nodes }))).id;
-    }
-    return { root: this.dirs.get('')!.node.subtree!, dirs: this.dirs.size - 1 };
-  }
-}
 
 function safePath(name: string): string {
   const path = name.replace(/^\.\//, '').replace(/\/+$/, '');

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AbortedError, InvalidOptionsError, RecoveryFailedError } from '../../errors';
@@ -112,4 +113,16 @@ export class RecoveringServer {
     if (!existsSync(join(this.dataDir, 'postmaster.pid'))) return;
     await runServerTool(this.bin, 'pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', '-t', '60', 'stop'], { user: this.user }).catch(() => undefined);
   }
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
 }

@@ -1,24 +1,21 @@
-import { appendFile, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { IntegrityError, InvalidOptionsError, NotFoundError, RecoveryFailedError, TargetNotEmptyError, TargetUnreachableError, WalMissingError } from '../../errors';
+import { IntegrityError, NotFoundError, RecoveryFailedError, TargetNotEmptyError, TargetUnreachableError } from '../../errors';
 import type { Repository } from '../../repository/repository';
-import type { PgBaseInfo, SnapshotRecord } from '../../repository/snapshot';
 import { restore } from '../../restorer/restorer';
-import { PG_BASE_KIND } from '../base/base-backup';
-import { formatLsn, parseLsn } from '../lsn';
-import { loadWalArchive, walChain } from '../wal/wal-chain';
-import type { WalArchive, WalChain } from '../wal/wal-chain';
-import { parseWalName, segmentOf } from '../wal/wal-names';
-import { RecoveringServer, defaultRunAs, giveTo, runServerTool, serverBinDir } from './pg-server';
-import { configLines, parseTarget, recoverySettings } from './recovery-target';
+import { formatLsn } from '../lsn';
+import { loadWalArchive } from '../wal/wal-chain';
+import { candidatesFor, checkChain, checkReachable, pgBaseSnapshots } from './base-choice';
+import type { PgBaseSnapshot } from './base-choice';
+import { RecoveringServer, defaultRunAs, freeLoopbackPort, giveTo, runServerTool, serverBinDir } from './pg-server';
+import { completeConfig, forgetRecoverySettings, writeRecoverySettings } from './recovery-config';
+import { BEFORE_TARGET, parseRecoveryLog } from './recovery-log';
+import type { RecoveryPoint } from './recovery-log';
+import { parseTarget, recoverySettings } from './recovery-target';
 import type { ParsedTarget, RecoveryTarget } from './recovery-target';
 import { WalStager } from './wal-stager';
-
-/** A base backup snapshot. */
-export type PgBaseSnapshot = SnapshotRecord & { postgres: PgBaseInfo };
 
 /** Options of `recoverPostgres`. */
 export interface RecoverPostgresOptions {
@@ -51,21 +48,6 @@ export interface RecoverPostgresOptions {
   signal?: AbortSignal;
 }
 
-/** What recovery reported when it stopped. */
-export interface RecoveryPoint {
-  /** The server's own words (`recovery stopping before commit of transaction 754, time …`). */
-  line?: string;
-  xid?: string;
-  time?: string;
-  lsn?: string;
-  /** Where replay ended (`redo done at …`). */
-  redoDoneAt?: string;
-  /** Commit time of the last transaction replayed. */
-  lastTransactionTime?: string;
-  /** The timeline the promoted server writes on. */
-  timeline?: number;
-}
-
 /** What `recoverPostgres` did. */
 export interface RecoverPostgresResult {
   snapshot: PgBaseSnapshot;
@@ -82,119 +64,6 @@ export interface RecoverPostgresResult {
   rtoMs: number;
   /** Stops the recovered server (when kept running) and removes the recovery settings, so the data directory starts as the source's copy. */
   stop(): Promise<void>;
-}
-
-/** The repository's base backups of a cluster, oldest first. */
-export async function pgBaseSnapshots(repository: Repository, systemId?: string): Promise<PgBaseSnapshot[]> {
-  const bases = (await repository.snapshots()).filter((s): s is PgBaseSnapshot => s.source.kind === PG_BASE_KIND && s.postgres !== undefined);
-  const clusters = [...new Set(bases.map((s) => s.postgres.systemId))];
-  if (systemId === undefined && clusters.length > 1) throw new InvalidOptionsError(`the repository holds base backups of ${clusters.length} clusters (${clusters.join(', ')}): pass systemId`);
-  const wanted = systemId ?? clusters[0];
-  return bases.filter((s) => s.postgres.systemId === wanted).sort((a, b) => (a.postgres.stopTime < b.postgres.stopTime ? -1 : 1));
-}
-
-/** Base backups that can start recovery to `target`, preferred first. */
-function candidatesFor(bases: PgBaseSnapshot[], target: ParsedTarget): PgBaseSnapshot[] {
-  const newestFirst = [...bases].reverse();
-  if (target.kind === 'time') return newestFirst.filter((s) => new Date(s.postgres.stopTime) <= target.time);
-  if (target.kind === 'lsn') return newestFirst.filter((s) => parseLsn(s.postgres.endLsn) <= target.lsn);
-  if (target.kind === 'xid' || target.kind === 'name') return newestFirst;
-  return newestFirst.slice(0, 1);
-}
-
-/** The chain a recovery from `base` to `target` reads; a gap before the target is a `WalMissingError` (recovery would stop there as if done). */
-function checkChain(archive: WalArchive, base: PgBaseSnapshot, target: ParsedTarget): WalChain {
-  const info = base.postgres;
-  const start = parseWalName(info.startWal, info.segmentBytes)!.segment!;
-  const until = target.kind === 'lsn' ? segmentOf(target.lsn, info.segmentBytes) : target.kind === 'immediate' ? parseWalName(info.endWal, info.segmentBytes)!.segment! : undefined;
-  let chain = walChain(archive, info.timeline, start, { segmentBytes: info.segmentBytes, ...(until === undefined ? {} : { until }) });
-  if (target.kind === 'time') {
-    const before = archive.files.filter((file) => file.kind === 'segment' && file.archivedAt <= target.time).map((file) => file.segment!);
-    const last = before.length > 0 ? before.reduce((a, b) => (a > b ? a : b)) : undefined;
-    const needed = walChain(archive, info.timeline, start, { segmentBytes: info.segmentBytes, ...(last === undefined ? {} : { until: last }) });
-    chain = { ...chain, missing: needed.missing };
-  }
-  const endSegment = parseWalName(info.endWal, info.segmentBytes)!.segment!;
-  if (chain.segments === 0 || chain.parts.at(-1)!.to < endSegment) {
-    throw new WalMissingError(`base backup ${base.id.slice(0, 8)} needs WAL up to ${info.endWal} to be consistent, and the archive does not reach it`, [info.endWal]);
-  }
-  if (chain.missing.length > 0) {
-    const shown = chain.missing.slice(0, 5).join(', ') + (chain.missing.length > 5 ? ` and ${chain.missing.length - 5} more` : '');
-    throw new WalMissingError(`the WAL archive has a gap after base backup ${base.id.slice(0, 8)}: ${shown} missing; recovery would stop there`, chain.missing);
-  }
-  return chain;
-}
-
-/** Refuses targets the archive cannot reach, before anything is written. */
-function checkReachable(chain: WalChain, base: PgBaseSnapshot, target: ParsedTarget): void {
-  const newest = chain.newest;
-  if (target.kind === 'time') {
-    if (target.time.getTime() > Date.now()) throw new TargetUnreachableError(`target time ${target.time.toISOString()} is in the future`);
-    if (newest && target.time > newest.archivedAt) {
-      throw new TargetUnreachableError(`target time ${target.time.toISOString()} is after the newest archived WAL (${newest.name}, archived ${newest.archivedAt.toISOString()}): recovery cannot prove it reached it`);
-    }
-  }
-  if (target.kind === 'lsn') {
-    const end = (chain.parts.at(-1)!.to + 1n) * BigInt(base.postgres.segmentBytes);
-    if (target.lsn >= end) throw new TargetUnreachableError(`target LSN ${formatLsn(target.lsn)} is past the end of the archived WAL (${formatLsn(end)})`);
-  }
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Reads where recovery stopped from the server log (`lc_messages = C`). */
-export function parseRecoveryLog(log: string): RecoveryPoint {
-  const point: RecoveryPoint = {};
-  const stopping = /LOG: {2}(recovery stopping [^\n]*)/.exec(log);
-  if (stopping) {
-    point.line = stopping[1]!;
-    const xid = /of transaction (\d+), time (.+)$/.exec(point.line);
-    if (xid) [point.xid, point.time] = [xid[1]!, xid[2]!];
-    const named = /at restore point "(.*)", time (.+)$/.exec(point.line);
-    if (named) point.time = named[2]!;
-    const lsn = /WAL location \(LSN\) "([0-9A-F]+\/[0-9A-F]+)"/.exec(point.line);
-    if (lsn) point.lsn = lsn[1]!;
-  }
-  const redo = /redo done at ([0-9A-F]+\/[0-9A-F]+)/.exec(log);
-  if (redo) point.redoDoneAt = redo[1]!;
-  const last = /last completed transaction was at log time ([^\n]+)/.exec(log);
-  if (last) point.lastTransactionTime = last[1]!.trim();
-  const timeline = /selected new timeline ID: (\d+)/.exec(log);
-  if (timeline) point.timeline = Number(timeline[1]);
-  return point;
-}
-
-const RECOVERY_BLOCK = '# recovery settings written by @core/backup (removed once the server is stopped)';
-const RECOVERY_BLOCK_END = '# end of @core/backup recovery settings';
-
-/** Removes the recovery block from postgresql.auto.conf of a stopped server: the cluster then starts with the source's own settings. */
-async function forgetRecoverySettings(dataDir: string): Promise<void> {
-  const path = join(dataDir, 'postgresql.auto.conf');
-  const text = await readFile(path, 'utf8').catch(() => undefined);
-  if (text === undefined) return;
-  const start = text.indexOf(RECOVERY_BLOCK);
-  const end = text.indexOf(RECOVERY_BLOCK_END);
-  if (start < 0 || end < start) return;
-  await writeFile(path, text.slice(0, start).replace(/\n$/, '') + text.slice(end + RECOVERY_BLOCK_END.length + 1));
-}
-
-const BEFORE_TARGET = /recovery ended before configured recovery target was reached|requested recovery stop point is before consistent recovery point/;
-
-/** Files a data directory needs that a Debian-style cluster keeps elsewhere (/etc/postgresql). */
-async function completeConfig(dataDir: string, trustLocalOnly: boolean): Promise<void> {
-  if (!existsSync(join(dataDir, 'postgresql.conf'))) await writeFile(join(dataDir, 'postgresql.conf'), '# written by @core/backup: the base backup had none\n');
-  if (trustLocalOnly || !existsSync(join(dataDir, 'pg_hba.conf'))) await writeFile(join(dataDir, 'pg_hba.conf'), '# written by @core/backup: local socket only\nlocal all all trust\n');
-  if (!existsSync(join(dataDir, 'pg_ident.conf'))) await writeFile(join(dataDir, 'pg_ident.conf'), '');
 }
 
 /**
@@ -246,7 +115,7 @@ export async function recoverPostgres(repository: Repository, options: RecoverPo
     await stager.start();
     await completeConfig(dataDir, options.trustLocalOnly ?? false);
     const settings = { ...recoverySettings(target), restore_command: stager.restoreCommand, hot_standby: 'off', ...(options.keepArchiving ? {} : { archive_mode: 'off' }), ...options.settings };
-    await appendFile(join(dataDir, 'postgresql.auto.conf'), `\n${RECOVERY_BLOCK}\n${configLines(settings)}\n${RECOVERY_BLOCK_END}\n`);
+    await writeRecoverySettings(dataDir, settings);
     await writeFile(join(dataDir, 'recovery.signal'), '');
     await giveTo(user, dataDir, stager.dir);
     const server = new RecoveringServer(dataDir, port, bin, user);

@@ -3,8 +3,8 @@ import { parseDuration } from '../../policy/duration';
 import { applyPolicy, isEmptyPolicy, validatePolicy } from '../../policy/forget-policy';
 import type { KeepDecision, RetentionPolicy } from '../../policy/forget-policy';
 import type { Repository } from '../../repository/repository';
-import { pgBaseSnapshots } from '../recovery/recover';
-import type { PgBaseSnapshot } from '../recovery/recover';
+import { pgBaseSnapshots } from '../recovery/base-choice';
+import type { PgBaseSnapshot } from '../recovery/base-choice';
 import { loadWalArchive, walChain } from '../wal/wal-chain';
 import { parseWalName } from '../wal/wal-names';
 

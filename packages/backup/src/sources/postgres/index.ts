@@ -7,8 +7,11 @@ export type { PgBaseBackupOptions, PgBaseBackupResult } from '../../pitr/base/ba
 export { pushWal, fetchWal, listWal } from '../../pitr/wal/wal-archive';
 export { pushedAhead } from '../../pitr/wal/push-ahead';
 export type { ArchivedWal, PushWalOptions, PushWalResult } from '../../pitr/wal/wal-archive';
-export { recoverPostgres, pgBaseSnapshots } from '../../pitr/recovery/recover';
-export type { PgBaseSnapshot, RecoverPostgresOptions, RecoverPostgresResult, RecoveryPoint } from '../../pitr/recovery/recover';
+export { recoverPostgres } from '../../pitr/recovery/recover';
+export type { RecoverPostgresOptions, RecoverPostgresResult } from '../../pitr/recovery/recover';
+export { pgBaseSnapshots } from '../../pitr/recovery/base-choice';
+export type { PgBaseSnapshot } from '../../pitr/recovery/base-choice';
+export type { RecoveryPoint } from '../../pitr/recovery/recovery-log';
 export type { RecoveryTarget } from '../../pitr/recovery/recovery-target';
 export { formatLsn, parseLsn } from '../../pitr/lsn';
 export { drillPostgres } from '../../drill/postgres-drill';
