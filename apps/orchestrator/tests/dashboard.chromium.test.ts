@@ -60,6 +60,7 @@ describe('the dashboard in a real browser', () => {
     await page.waitForSelector('#chart canvas');
     expect(await page.locator('#health tr.status-up').count()).toBe(5);
     expect(await page.locator('#backups').innerText()).toMatch(/sqlite:.*core\.sqlite/);
+    expect(await page.locator('#drills').innerText()).toContain('No restore drill has run yet');
     expect(await page.locator('#jobs tr[data-job]').count()).toBe(5);
     expect(await page.locator('#alerts').innerText()).toContain('Alerts');
     expect(await page.locator('#insight').innerText()).toContain('Database advice');
@@ -70,6 +71,14 @@ describe('the dashboard in a real browser', () => {
     type PageGlobal = { document: { querySelector(selector: string): { innerText: string } | null } };
     await page.waitForFunction(() => /backup-verify\s+\S+\s+1\s+succeeded/.test((globalThis as unknown as PageGlobal).document.querySelector('#history')?.innerText ?? ''), undefined, { timeout: 20_000 });
     expect(await page.locator('#history').innerText()).toMatch(/backup-verify\s+\S+\s+1\s+succeeded/);
+
+    // A restore drill run from the page shows in the backups section with its outcome and RTO.
+    await page.locator('tr[data-job="backup-drill"] button').click();
+    await page.waitForFunction(() => /backup-drill\s+\S+\s+1\s+succeeded/.test((globalThis as unknown as PageGlobal).document.querySelector('#history')?.innerText ?? ''), undefined, { timeout: 30_000 });
+    await page.goto(`${base}sections/backups`);
+    expect(await page.locator('#drills').innerText()).toMatch(/sqlite:.*core\.sqlite\s+\d+ s ago\s+passed\s+(\d+ ms|\d+\.\d s)/);
+    await page.goto(base);
+    await page.waitForSelector('#chart canvas');
 
     const out = join(__dirname, '..', 'reports');
     mkdirSync(out, { recursive: true });

@@ -1,4 +1,4 @@
-import type { SnapshotRecord } from '@core/backup';
+import type { DrillRecord, SnapshotRecord } from '@core/backup';
 import type { ComponentReport } from '../component-registry';
 import type { RunRecord } from '../scheduler/job';
 import type { JobStatus } from '../scheduler/scheduler';
@@ -10,8 +10,8 @@ export interface DashboardData {
   health: ComponentReport[];
   jobs: JobStatus[];
   history: RunRecord[];
-  /** Newest snapshot per source, or the reason the repository could not be read. */
-  backups: SnapshotRecord[] | { error: string };
+  /** Newest snapshot per source and newest restore drill per kind, or the reason the repository could not be read. */
+  backups: { latest: SnapshotRecord[]; drills: DrillRecord[] } | { error: string };
 }
 
 const ago = (date: Date | string | null | undefined, now = Date.now()) => {
@@ -54,17 +54,30 @@ export function jobsSection(data: DashboardData, csrf: string): SafeHtml {
     </tbody></table></section>`;
 }
 
-/** The backups section: the newest snapshot of each source, its age, size and dedup ratio. */
+/** The newest restore drill of each kind: when, the outcome, the measured RTO and the newest point it proved restorable. */
+function drillsTable(drills: DrillRecord[]): SafeHtml {
+  if (drills.length === 0) return html`<p id="drills">No restore drill has run yet (the <code>backup-drill</code> job runs weekly; "run now" below starts one).</p>`;
+  return html`<table id="drills"><thead><tr><th>restore drill</th><th>when</th><th>result</th><th>RTO</th><th>newest restorable point</th><th>checks</th></tr></thead><tbody>
+    ${drills.map(
+      (d) =>
+        html`<tr><td>${d.kind}:${d.source.identity}</td><td>${ago(d.time)}</td><td class="${d.ok ? 'status-up' : 'status-down'}">${d.ok ? 'passed' : `failed: ${d.error ?? d.checks.filter((c) => !c.ok).map((c) => `${c.name} ${c.message ?? ''}`).join('; ')}`}</td><td>${d.rtoMs === undefined ? '—' : d.rtoMs < 1000 ? `${d.rtoMs} ms` : `${(d.rtoMs / 1000).toFixed(1)} s`}</td><td>${d.newestRestorable?.time ?? '—'}</td><td>${d.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}`).join(', ')}</td></tr>`,
+    )}
+    </tbody></table>`;
+}
+
+/** The backups section: the newest snapshot of each source (age, size, dedup ratio) and the newest restore drills. */
 export function backupsSection(data: DashboardData): SafeHtml {
-  const body = Array.isArray(data.backups)
-    ? data.backups.length === 0
-      ? html`<p>No snapshots yet.</p>`
-      : html`<table><thead><tr><th>source</th><th>latest snapshot</th><th>age</th><th>type</th><th>size</th><th>added</th><th>dedup</th></tr></thead><tbody>
-        ${data.backups.map((s) => html`<tr><td>${s.source.kind}:${s.source.identity}</td><td><code>${s.id.slice(0, 8)}</code></td><td>${ago(s.time)}</td><td>${s.type}</td><td>${mib(s.totals.bytesTotal)}</td><td>${mib(s.totals.newBytesStored)}</td><td>${s.totals.dedupRatio.toFixed(2)}×</td></tr>`)}
+  const body =
+    'latest' in data.backups
+      ? html`${
+          data.backups.latest.length === 0
+            ? html`<p>No snapshots yet.</p>`
+            : html`<table><thead><tr><th>source</th><th>latest snapshot</th><th>age</th><th>type</th><th>size</th><th>added</th><th>dedup</th></tr></thead><tbody>
+        ${data.backups.latest.map((s) => html`<tr><td>${s.source.kind}:${s.source.identity}</td><td><code>${s.id.slice(0, 8)}</code></td><td>${ago(s.time)}</td><td>${s.type}</td><td>${mib(s.totals.bytesTotal)}</td><td>${mib(s.totals.newBytesStored)}</td><td>${s.totals.dedupRatio.toFixed(2)}×</td></tr>`)}
         </tbody></table>`
-    : html`<p class="status-down">The backup repository could not be read: ${data.backups.error}</p>`;
-  return html`<section id="backups" hx-get="sections/backups" hx-trigger="every 30s" hx-swap="outerHTML"><h2>Backups</h2>${body}
-    <p class="note">Restore drills and their measured RTO arrive with PostgreSQL PITR (issue 14).</p></section>`;
+        }${drillsTable(data.backups.drills)}`
+      : html`<p class="status-down">The backup repository could not be read: ${data.backups.error}</p>`;
+  return html`<section id="backups" hx-get="sections/backups" hx-trigger="every 30s" hx-swap="outerHTML"><h2>Backups</h2>${body}</section>`;
 }
 
 /** The whole page: health, alerts, charts, backups, jobs, database advice. */

@@ -2,7 +2,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import type { SnapshotRecord } from '@core/backup';
+import { listDrills } from '@core/backup';
+import type { DrillRecord, SnapshotRecord } from '@core/backup';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openBackupRepository } from '../backup-repository-for';
 import type { ComponentRegistry } from '../component-registry';
@@ -55,7 +56,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDependenc
   const csrf = randomBytes(24).toString('base64url');
   const history = new MetricHistory();
   history.start();
-  let backups: { at: number; value: Promise<SnapshotRecord[] | { error: string }> } | undefined;
+  let backups: { at: number; value: Promise<DashboardData['backups']> } | undefined;
 
   const allowed = (request: FastifyRequest, reply: FastifyReply): boolean => {
     if (!token) {
@@ -72,13 +73,15 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDependenc
     return false;
   };
 
-  const latestBackups = (): Promise<SnapshotRecord[] | { error: string }> => {
+  const latestBackups = (): Promise<DashboardData['backups']> => {
     if (backups && Date.now() - backups.at < 15_000) return backups.value;
     const value = openBackupRepository(deps.config)
       .then(async (repository) => {
         const latest = new Map<string, SnapshotRecord>();
         for (const snapshot of await repository.snapshots()) latest.set(`${snapshot.source.kind}:${snapshot.source.identity}`, snapshot);
-        return [...latest.values()];
+        const drills = new Map<string, DrillRecord>();
+        for (const drill of await listDrills(repository)) drills.set(drill.kind, drill);
+        return { latest: [...latest.values()], drills: [...drills.values()] };
       })
       .catch((error: unknown) => ({ error: (error as { code?: string }).code ?? (error as Error).message }));
     backups = { at: Date.now(), value };
