@@ -145,4 +145,25 @@ export const CONSUMERS = {
       },
     ],
   },
+  '@core/monitor': {
+    exportName: 'HealthRegistry',
+    typeUse: "const h: typeof HealthRegistry = HealthRegistry; void h;",
+    subpaths: [
+      {
+        peers: ['pg@^8'],
+        script: `
+          import pg from 'pg';
+          import { HealthRegistry } from '@core/monitor';
+          import { PostgresInsight } from '@core/monitor/postgres';
+          const pool = new pg.Pool({ connectionString: process.env.PG_URL, max: 1 });
+          const insight = new PostgresInsight(pool);
+          const health = new HealthRegistry().register({ name: 'postgres', run: async () => ((await pool.query('select 1')).rows.length === 1 ? { status: 'up' } : { status: 'down' }) });
+          if ((await health.report()).status !== 'up') throw new Error('monitor health is not up');
+          const report = await insight.run();
+          if (!report.checks.every((check) => check.ok)) throw new Error('monitor insight failed: ' + JSON.stringify(report.checks.filter((check) => !check.ok)));
+          await pool.end();
+        `,
+      },
+    ],
+  },
 };

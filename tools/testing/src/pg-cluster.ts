@@ -81,7 +81,7 @@ export async function startPgCluster(options: { settings?: Record<string, string
 export async function startPgReplica(primary: PgClusterHandle, options: { applyDelayMs?: number } = {}): Promise<PgClusterHandle> {
   const root = await ownedDir('core-pg-replica-');
   const dataDir = join(root, 'data');
-  await pgTool('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream']);
+  await pgTool('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast']);
   if (options.applyDelayMs) await appendFile(join(dataDir, 'postgresql.auto.conf'), `\nrecovery_min_apply_delay = '${options.applyDelayMs}ms'\n`);
   const replica = handle(dataDir, await freePort(), root);
   await replica.start();

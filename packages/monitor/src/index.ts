@@ -1,0 +1,4 @@
+export { HealthRegistry } from './health/health-registry';
+export type { CheckOutcome, CheckResult, HealthCheck, HealthReport, HealthStatus } from './health/health-registry';
+export { CheckTimeoutError, InvalidOptionsError, MonitorError, QueryFailedError } from './errors';
+export type { MonitorErrorCode } from './errors';
