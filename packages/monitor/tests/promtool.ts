@@ -1,0 +1,16 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/** `promtool` (Debian package `prometheus`), installed with apt-get when missing, as the machine's rules ask. */
+export function promtool(): string {
+  if (spawnSync('sh', ['-c', 'command -v promtool']).status !== 0) {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  return 'promtool';
+}
+
+/** Runs `promtool check metrics` on an exposition; resolves to its status and what it said. */
+export function checkMetrics(exposition: string): { status: number | null; output: string } {
+  const run = spawnSync(promtool(), ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+  return { status: run.status, output: `${run.stdout}${run.stderr}`.trim() };
+}
