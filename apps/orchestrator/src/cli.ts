@@ -1,7 +1,9 @@
 import { MigrationError } from '@core/migrate';
 import { Command } from 'commander';
 import { BackupError } from '@core/backup';
+import { MonitorError } from '@core/monitor';
 import { backupCommand } from './commands/backup-command';
+import { monitorCommand } from './commands/monitor-command';
 import { jobsCommand } from './commands/jobs-command';
 import { migrateCommand } from './commands/migrate-command';
 import { storageCommand } from './commands/storage-command';
@@ -74,6 +76,8 @@ export function createProgram(io: CliIo = defaultIo, entry?: string): Command {
 
   program.addCommand(jobsCommand(() => loadConfig(io.env), { stdout: io.stdout, fail: (code) => (io.exitCode = code) }));
 
+  program.addCommand(monitorCommand(() => loadConfig(io.env), { stdout: io.stdout, fail: (code) => (io.exitCode = code) }));
+
   program.addCommand(
     backupCommand(() => loadConfig(io.env), {
       stdout: io.stdout,
@@ -96,7 +100,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       io.stderr(`${error.message}\n`);
       return error.exitCode;
     }
-    if (error instanceof MigrationError || error instanceof StorageError || error instanceof BackupError) {
+    if (error instanceof MigrationError || error instanceof StorageError || error instanceof BackupError || error instanceof MonitorError) {
       io.stderr(`core: ${error.code}: ${error.message}\n`);
       return 1;
     }

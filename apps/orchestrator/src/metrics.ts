@@ -13,6 +13,9 @@ export interface Metrics {
 export function createMetrics(components: ComponentRegistry, scheduler?: SchedulerComponent): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'core_' });
+  // prom-client names three gauges `…_total`, which `promtool check metrics` rejects; the same counts stay
+  // available per type (`core_nodejs_active_handles{type}` …).
+  for (const total of ['active_handles_total', 'active_requests_total', 'active_resources_total']) registry.removeSingleMetric(`core_nodejs_${total}`);
   const httpRequests = new Counter({
     name: 'core_http_requests_total',
     help: 'HTTP requests served, by method, route and status code.',

@@ -15,14 +15,10 @@ export async function serve(config: Config): Promise<Service> {
   const components = new ComponentRegistry();
   const wiring = componentsFor(config, logger);
   for (const component of wiring.components) components.register(component);
-  const service = new Service({
-    host: config.server.host,
-    port: config.server.port,
-    components,
-    metrics: createMetrics(components, wiring.scheduler),
-    logger,
-  });
-  registerDashboard(service.app, { config, components, scheduler: wiring.scheduler });
+  const metrics = createMetrics(components, wiring.scheduler);
+  wiring.monitor?.attachMetrics(metrics.registry);
+  const service = new Service({ host: config.server.host, port: config.server.port, components, metrics, logger });
+  registerDashboard(service.app, { config, components, scheduler: wiring.scheduler, monitor: wiring.monitor });
   exitGracefullyOnSignals(service, { timeoutMs: config.server.shutdownTimeoutMs, logger });
   await service.start();
   return service;

@@ -3,23 +3,27 @@ import type { Component } from './component';
 import { CacheComponent } from './components/cache-component';
 import { DatabaseComponent } from './components/database-component';
 import { MigrationsComponent } from './components/migrations-component';
+import { MonitorComponent } from './components/monitor-component';
 import { VectorComponent } from './components/vector-component';
 import type { Config } from './config/config';
 import { SchedulerComponent } from './components/scheduler-component';
 import { profileJobs } from './jobs/profile-jobs';
 
-/** The components the profile's configuration calls for, in start order, and the scheduler among them (last). */
-export function componentsFor(config: Config, logger: Logger): { components: Component[]; scheduler: SchedulerComponent } {
+/** The components the profile's configuration calls for, in start order, and the scheduler (last) and monitor (PostgreSQL profiles) among them. */
+export function componentsFor(config: Config, logger: Logger): { components: Component[]; scheduler: SchedulerComponent; monitor: MonitorComponent | undefined } {
   const vectors = new VectorComponent(config.vectors, logger.child({ component: 'vectors' }));
   const scheduler = new SchedulerComponent(config, () => profileJobs(config, { vectors: () => vectors.store }), logger.child({ component: 'scheduler' }));
+  const monitor = config.database.kind === 'postgres' ? new MonitorComponent(config.database, logger.child({ component: 'monitor' })) : undefined;
   return {
     components: [
       new MigrationsComponent(config, logger.child({ component: 'migrations' })),
       new DatabaseComponent(config.database, logger.child({ component: 'database' }), config.profile !== 'production'),
       new CacheComponent(config.cache, logger.child({ component: 'cache' })),
       vectors,
+      ...(monitor ? [monitor] : []),
       scheduler,
     ],
     scheduler,
+    monitor,
   };
 }

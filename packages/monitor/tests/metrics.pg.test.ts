@@ -1,11 +1,10 @@
 import { Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { createClient } from 'redis';
-import { freePort, startRedisServer, startSilentServer, testEnv } from '@core/testing';
+import { checkMetrics, freePort, startRedisServer, startSilentServer, testEnv } from '@core/testing';
 import type { RedisServerHandle, SilentServerHandle } from '@core/testing';
 import { registerRedisMetrics } from '../src';
 import { registerPostgresMetrics } from '../src/postgres';
-import { checkMetrics } from './promtool';
 
 jest.setTimeout(300_000);
 

@@ -1,4 +1,5 @@
 import type { DrillRecord, SnapshotRecord } from '@core/backup';
+import type { InsightReport } from '@core/monitor/postgres';
 import type { ComponentReport } from '../component-registry';
 import type { RunRecord } from '../scheduler/job';
 import type { JobStatus } from '../scheduler/scheduler';
@@ -12,6 +13,8 @@ export interface DashboardData {
   history: RunRecord[];
   /** Newest snapshot per source and newest restore drill per kind, or the reason the repository could not be read. */
   backups: { latest: SnapshotRecord[]; drills: DrillRecord[] } | { error: string };
+  /** The PostgreSQL insight, the reason it failed, or why the profile has none. */
+  insight: InsightReport | { error: string } | { unavailable: string };
 }
 
 const ago = (date: Date | string | null | undefined, now = Date.now()) => {
@@ -80,6 +83,26 @@ export function backupsSection(data: DashboardData): SafeHtml {
   return html`<section id="backups" hx-get="sections/backups" hx-trigger="every 30s" hx-swap="outerHTML"><h2>Backups</h2>${body}</section>`;
 }
 
+/** The database advice section: every finding with its advice and the SQL that would fix it, stale checks marked. */
+export function insightSection(data: DashboardData): SafeHtml {
+  const insight = data.insight;
+  const body =
+    'unavailable' in insight
+      ? html`<p>No advice: ${insight.unavailable}.</p>`
+      : 'error' in insight
+        ? html`<p class="status-down">The insight could not run: ${insight.error}</p>`
+        : html`${
+            insight.findings.length === 0
+              ? html`<p class="status-up">No findings: every check passed.</p>`
+              : html`<table><thead><tr><th>severity</th><th>check</th><th>subject</th><th>finding and advice</th><th>fix (not run)</th></tr></thead><tbody>
+          ${insight.findings.map((f) => html`<tr class="finding"><td class="${f.severity === 'critical' ? 'status-down' : f.severity === 'warning' ? 'status-degraded' : ''}">${f.severity}</td><td>${f.check}</td><td>${f.subject}</td><td>${f.message}<br><span class="note">${f.advice}</span></td><td>${f.fix ? html`<code>${f.fix}</code>` : '—'}</td></tr>`)}
+          </tbody></table>`
+          }${insight.checks
+            .filter((c) => !c.ok)
+            .map((c) => html`<p class="status-degraded">${c.name}: ${c.stale ? `stale, from ${c.at}` : 'no answer yet'} (${c.error ?? ''})</p>`)}<p class="note">Read at ${insight.at}; every query has its own statement and lock timeout.</p>`;
+  return html`<section id="insight" hx-get="sections/insight" hx-trigger="every 60s" hx-swap="outerHTML"><h2>Database advice</h2>${body}</section>`;
+}
+
 /** The whole page: health, alerts, charts, backups, jobs, database advice. */
 export function dashboardPage(data: DashboardData, csrf: string): SafeHtml {
   return html`<!doctype html>
@@ -101,7 +124,7 @@ ${healthSection(data)}
 <section id="charts"><h2>Process</h2><div id="chart"></div><p class="note">RSS and heap (MiB), event-loop lag (ms), sampled every 10 s in this process, last 6 h.</p></section>
 ${backupsSection(data)}
 ${jobsSection(data, csrf)}
-<section id="insight"><h2>Database advice</h2><p>Database insight (PgHero-grade checks) arrives with <code>@core/monitor</code> (issue 16).</p></section>
+${insightSection(data)}
 <script src="assets/htmx.min.js"></script>
 <script src="assets/uPlot.iife.min.js"></script>
 <script>

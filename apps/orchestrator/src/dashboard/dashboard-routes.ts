@@ -7,9 +7,10 @@ import type { DrillRecord, SnapshotRecord } from '@core/backup';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openBackupRepository } from '../backup-repository-for';
 import type { ComponentRegistry } from '../component-registry';
+import type { MonitorComponent } from '../components/monitor-component';
 import type { SchedulerComponent } from '../components/scheduler-component';
 import type { Config } from '../config/config';
-import { backupsSection, dashboardPage, healthSection, jobsSection, type DashboardData } from './dashboard-page';
+import { backupsSection, dashboardPage, healthSection, insightSection, jobsSection, type DashboardData } from './dashboard-page';
 import { MetricHistory } from './metric-history';
 
 /** What the dashboard reads. */
@@ -17,6 +18,8 @@ export interface DashboardDependencies {
   config: Config;
   components: ComponentRegistry;
   scheduler: SchedulerComponent;
+  /** The PostgreSQL insight (PostgreSQL profiles only). */
+  monitor?: MonitorComponent | undefined;
 }
 
 const ASSETS: Record<string, { module: string; type: string }> = {
@@ -96,6 +99,9 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDependenc
       jobs: scheduler ? await scheduler.status() : [],
       history: scheduler ? await scheduler.history(undefined, 15) : [],
       backups: await latestBackups(),
+      insight: deps.monitor
+        ? await deps.monitor.report().catch((error: unknown) => ({ error: (error as Error).message }))
+        : { unavailable: `database insight needs PostgreSQL; this profile's database is ${deps.config.database.kind === 'sqlite' ? 'SQLite' : deps.config.database.kind}` },
     };
   };
 
@@ -116,8 +122,14 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDependenc
     const name = (request.params as { name: string }).name;
     if (name === 'backups') backups = undefined; // its own refresh re-reads the repository
     const data = await gather();
-    const section = name === 'health' ? healthSection(data) : name === 'jobs' ? jobsSection(data, csrf) : name === 'backups' ? backupsSection(data) : undefined;
+    const section = name === 'health' ? healthSection(data) : name === 'jobs' ? jobsSection(data, csrf) : name === 'backups' ? backupsSection(data) : name === 'insight' ? insightSection(data) : undefined;
     return section ? reply.type('text/html').send(section.value) : reply.code(404).send();
+  });
+  // The insight as JSON, behind the dashboard's token (it shows other sessions' queries).
+  app.get('/insight', async (request, reply) => {
+    if (!allowed(request, reply)) return reply;
+    if (!deps.monitor) return reply.code(404).send({ error: 'database insight needs PostgreSQL (DATABASE_URL)' });
+    return deps.monitor.report();
   });
   app.get('/dashboard/metrics-history', async (request, reply) => {
     if (!allowed(request, reply)) return reply;

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkMetrics, createPgDatabase, freePort } from '@core/testing';
+import type { PgScratch } from '@core/testing';
+import { runCore as core } from './helpers';
+
+jest.setTimeout(180_000);
+
+const main = join(__dirname, '..', 'src', 'main.ts');
+
+describe('@core/monitor in the orchestrator (test profile on a real PostgreSQL database)', () => {
+  let db: PgScratch;
+  let dataDir: string;
+  beforeAll(async () => {
+    db = await createPgDatabase('monitor');
+    dataDir = await mkdtemp(join(tmpdir(), 'core-monitor-'));
+  });
+  afterAll(async () => {
+    await db?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('core monitor insight runs every check and prints findings with their fix; --json gives the report', async () => {
+    const env = { CORE_ENV: 'test', DATA_DIR: dataDir, PG_URL: db.url };
+    const text = await core(env, 'monitor', 'insight');
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/^ok {4}long-running-queries\s+\d+ finding/m);
+    expect(text.out).toMatch(/^ok {4}duplicate-indexes/m);
+    const json = await core(env, 'monitor', 'insight', '--json', '--check', 'sizes', '--check', 'connections');
+    const report = JSON.parse(json.out) as { checks: Array<{ name: string; ok: boolean }> };
+    expect(report.checks.map((c) => [c.name, c.ok])).toEqual([['connections', true], ['sizes', true]]);
+    const bad = await core(env, 'monitor', 'insight', '--check', 'nope');
+    expect(bad).toMatchObject({ code: 1, err: expect.stringContaining('MONITOR_INVALID_OPTIONS: unknown insight check nope') });
+    const sqlite = await core({ CORE_ENV: 'test', DATA_DIR: dataDir }, 'monitor', 'insight');
+    expect(sqlite.code).not.toBe(0);
+  });
+
+  it('core serve answers /insight, shows the advice on the dashboard, and adds pg_* series to /metrics that promtool accepts', async () => {
+    const port = await freePort();
+    const env = { CORE_ENV: 'test', DATA_DIR: dataDir, PG_URL: db.url, PORT: String(port), MIGRATIONS_DIR: join(dataDir, 'no-migrations') };
+    const child = spawn(process.execPath, ['--conditions=@core/source', '--import', 'tsx', main, 'serve'], { env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
+    try {
+      for (let i = 0; (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)) !== 200; i++) {
+        if (i > 300 || child.exitCode !== null) throw new Error('core serve did not become ready');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const insight = (await (await fetch(`http://127.0.0.1:${port}/insight`)).json()) as { checks: Array<{ ok: boolean }> };
+      expect(insight.checks.length).toBe(14);
+      expect(insight.checks.every((c) => c.ok)).toBe(true);
+      const page = await (await fetch(`http://127.0.0.1:${port}/dashboard/`)).text();
+      expect(page).toMatch(/<section id="insight"[^>]*><h2>Database advice<\/h2>(<table>|<p class="status-up">No findings)/);
+      const readyz = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { components: Array<{ name: string }> };
+      expect(readyz.components.map((c) => c.name)).toContain('monitor');
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/^pg_up 1$/m);
+      expect(metrics).toMatch(new RegExp(`^pg_database_size_bytes\\{datname="${db.name}"\\} \\d+`, 'm'));
+      expect(checkMetrics(metrics)).toEqual({ status: 0, output: '' });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+});
