@@ -47,7 +47,7 @@ describe('@core/monitor in the orchestrator (test profile on a real PostgreSQL d
         await new Promise((r) => setTimeout(r, 100));
       }
       const insight = (await (await fetch(`http://127.0.0.1:${port}/insight`)).json()) as { checks: Array<{ ok: boolean }> };
-      expect(insight.checks.length).toBe(14);
+      expect(insight.checks.length).toBe(15);
       expect(insight.checks.every((c) => c.ok)).toBe(true);
       const page = await (await fetch(`http://127.0.0.1:${port}/dashboard/`)).text();
       expect(page).toMatch(/<section id="insight"[^>]*><h2>Database advice<\/h2>(<table>|<p class="status-up">No findings)/);

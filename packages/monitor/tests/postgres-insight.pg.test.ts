@@ -79,6 +79,8 @@ describe('PostgresInsight on a real cluster where each condition is made for rea
     expect(of(report, 'cache-hit-rate').map((f) => f.subject)).toContain('table cache');
     expect(of(report, 'replication-slots')).toEqual([expect.objectContaining({ subject: 'forgotten_slot', fix: "SELECT pg_drop_replication_slot('forgotten_slot');" })]);
     expect(of(report, 'connections')).toHaveLength(1);
+    // This cluster does not preload pg_stat_statements: the check says so and how to fix it, and is not a failure.
+    expect(of(report, 'slow-queries')).toEqual([expect.objectContaining({ severity: 'info', fix: 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements;' })]);
     expect(report.checks.find((c) => c.name === 'sizes')!.data).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'table', name: 'public.orders' })]));
 
     // The advice's SQL is real: running the duplicate index's fix removes the finding.
@@ -140,3 +142,39 @@ describe('PostgresInsight on a real cluster where each condition is made for rea
     await expect(new PostgresInsight(pool).run(['no-such-check'])).rejects.toThrow(/unknown insight check no-such-check/);
   });
 });
+
+describe('slow queries from pg_stat_statements, measured by diffing snapshots (never resetting them)', () => {
+  let cluster: PgClusterHandle;
+  let pool: Pool;
+  beforeAll(async () => {
+    cluster = await startPgCluster({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
+    pool = new Pool({ connectionString: cluster.url, max: 1 });
+    pool.on('error', () => undefined);
+    await pool.query('create extension pg_stat_statements');
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await cluster?.destroy();
+  });
+
+  const slowCalls = async (n: number) => {
+    for (let i = 0; i < n; i++) await pool.query('select pg_sleep(0.022), $1::int as n', [i]);
+  };
+
+  it('reports a statement with ≥ 100 calls at ≥ 20 ms mean, then only what happened since the last snapshot', async () => {
+    const insight = new PostgresInsight(pool);
+    await slowCalls(110);
+    const first = of(await insight.run(['slow-queries']), 'slow-queries');
+    expect(first).toEqual([expect.objectContaining({ message: expect.stringMatching(/^110 calls averaging 2\d\.\d ms .* since pg_stat_statements was reset: select pg_sleep/) })]);
+    // Nothing ran since: the window holds no new calls, so no finding — the server's totals were not reset.
+    expect(of(await insight.run(['slow-queries']), 'slow-queries')).toEqual([]);
+    expect(Number((await pool.query("select sum(calls) from pg_stat_statements where query like 'select pg_sleep%'")).rows[0].sum)).toBe(110);
+    await slowCalls(105);
+    const third = of(await insight.run(['slow-queries']), 'slow-queries');
+    expect(third).toEqual([expect.objectContaining({ message: expect.stringMatching(/^105 calls averaging 2\d\.\d ms .* in the last 1 min/) })]);
+    // Fast statements are never reported, however often they run.
+    for (let i = 0; i < 200; i++) await pool.query('select $1::int + 1', [i]);
+    expect(of(await insight.run(['slow-queries']), 'slow-queries').map((f) => f.details.query)).not.toContain('select $1::int + $2');
+  });
+});
+

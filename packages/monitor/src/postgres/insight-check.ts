@@ -7,6 +7,8 @@ export interface InsightCheck {
   /** The query; thresholds are numbers, written into it as literals. */
   sql(thresholds: InsightThresholds): string;
   findings(rows: Array<Record<string, unknown>>, thresholds: InsightThresholds): Finding[];
+  /** Turns an expected failure (a missing extension) into an answer; undefined leaves it a failure. */
+  answerError?(message: string): Finding[] | undefined;
 }
 
 /** A column as a number (PostgreSQL's bigint and numeric arrive as strings). */

@@ -23,6 +23,12 @@ export interface InsightThresholds {
   replicationLagSeconds: number;
   /** Connections above this share of max_connections. */
   connectionsShare: number;
+  /** A statement is slow when its mean time in the window is at least this (PgHero: 20 ms) … */
+  slowQueryMs: number;
+  /** … over at least this many calls in the window (PgHero: 100). */
+  slowQueryCalls: number;
+  /** The window slow queries are measured over, by diffing pg_stat_statements snapshots. */
+  slowQueryWindowMinutes: number;
 }
 
 /** PgHero's defaults (and issue 16's for unused indexes). */
@@ -39,6 +45,9 @@ export const DEFAULT_THRESHOLDS: InsightThresholds = {
   deadTuplesMin: 1000,
   replicationLagSeconds: 5,
   connectionsShare: 0.8,
+  slowQueryMs: 20,
+  slowQueryCalls: 100,
+  slowQueryWindowMinutes: 60,
 };
 
 /** Merges overrides into the defaults; a value that is not a finite number ≥ 0 is an `InvalidOptionsError` naming it. */
