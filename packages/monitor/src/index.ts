@@ -4,3 +4,6 @@ export { CheckTimeoutError, InvalidOptionsError, MonitorError, QueryFailedError 
 export type { MonitorErrorCode } from './errors';
 export { registerRedisMetrics, parseRedisInfo } from './metrics/redis-metrics';
 export type { RedisInfoClient } from './metrics/redis-metrics';
+export { RedisInsight, DEFAULT_REDIS_THRESHOLDS } from './redis/redis-insight';
+export type { RedisInsightClient, RedisInsightReport, RedisThresholds } from './redis/redis-insight';
+export type { Finding, Severity } from './finding';

@@ -1,4 +1,4 @@
-import type { Finding } from './finding';
+import type { Finding } from '../finding';
 import type { InsightThresholds } from './thresholds';
 
 /** One insight check: a read-only query and how its rows become findings (the rows are kept as its data too). */

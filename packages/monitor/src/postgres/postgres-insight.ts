@@ -1,6 +1,6 @@
 import { InvalidOptionsError, QueryFailedError } from '../errors';
 import { boundedQuery } from './bounded-query';
-import type { Finding } from './finding';
+import type { Finding } from '../finding';
 import type { InsightCheck } from './insight-check';
 import type { SqlClient } from './sql-client';
 import { resolveThresholds } from './thresholds';

@@ -1,4 +1,4 @@
-import { qualified } from '../finding';
+import { qualified } from '../../finding';
 import type { InsightCheck } from '../insight-check';
 import { num, str } from '../insight-check';
 

@@ -1,4 +1,4 @@
-import { qualified, quoteIdent } from '../finding';
+import { qualified, quoteIdent } from '../../finding';
 import type { InsightCheck } from '../insight-check';
 import { num, str } from '../insight-check';
 
