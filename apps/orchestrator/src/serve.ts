@@ -1,3 +1,4 @@
+import { registerRepoMetrics } from '@core/monitor';
 import { ComponentRegistry } from './component-registry';
 import { registerDashboard } from './dashboard/dashboard-routes';
 import type { Config } from './config/config';
@@ -17,6 +18,7 @@ export async function serve(config: Config): Promise<Service> {
   for (const component of wiring.components) components.register(component);
   const metrics = createMetrics(components, wiring.scheduler);
   wiring.monitor?.attachMetrics(metrics.registry);
+  registerRepoMetrics(metrics.registry, { stats: () => wiring.database.database.stats() });
   const service = new Service({ host: config.server.host, port: config.server.port, components, metrics, logger });
   registerDashboard(service.app, { config, components, scheduler: wiring.scheduler, monitor: wiring.monitor });
   exitGracefullyOnSignals(service, { timeoutMs: config.server.shutdownTimeoutMs, logger });

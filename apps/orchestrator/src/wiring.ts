@@ -10,14 +10,15 @@ import { SchedulerComponent } from './components/scheduler-component';
 import { profileJobs } from './jobs/profile-jobs';
 
 /** The components the profile's configuration calls for, in start order, and the scheduler (last) and monitor (PostgreSQL profiles) among them. */
-export function componentsFor(config: Config, logger: Logger): { components: Component[]; scheduler: SchedulerComponent; monitor: MonitorComponent | undefined } {
+export function componentsFor(config: Config, logger: Logger): { components: Component[]; scheduler: SchedulerComponent; monitor: MonitorComponent | undefined; database: DatabaseComponent } {
   const vectors = new VectorComponent(config.vectors, logger.child({ component: 'vectors' }));
   const scheduler = new SchedulerComponent(config, () => profileJobs(config, { vectors: () => vectors.store }), logger.child({ component: 'scheduler' }));
+  const database = new DatabaseComponent(config.database, logger.child({ component: 'database' }), config.profile !== 'production');
   const monitor = config.database.kind === 'postgres' ? new MonitorComponent(config.database, logger.child({ component: 'monitor' })) : undefined;
   return {
     components: [
       new MigrationsComponent(config, logger.child({ component: 'migrations' })),
-      new DatabaseComponent(config.database, logger.child({ component: 'database' }), config.profile !== 'production'),
+      database,
       new CacheComponent(config.cache, logger.child({ component: 'cache' })),
       vectors,
       ...(monitor ? [monitor] : []),
@@ -25,5 +26,6 @@ export function componentsFor(config: Config, logger: Logger): { components: Com
     ],
     scheduler,
     monitor,
+    database,
   };
 }

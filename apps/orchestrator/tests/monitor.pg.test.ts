@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkMetrics, createPgDatabase, freePort } from '@core/testing';
+import { checkMetrics, checkRules, createPgDatabase, freePort } from '@core/testing';
 import type { PgScratch } from '@core/testing';
 import { runCore as core } from './helpers';
 
@@ -35,6 +35,9 @@ describe('@core/monitor in the orchestrator (test profile on a real PostgreSQL d
     expect(bad).toMatchObject({ code: 1, err: expect.stringContaining('MONITOR_INVALID_OPTIONS: unknown insight check nope') });
     const sqlite = await core({ CORE_ENV: 'test', DATA_DIR: dataDir }, 'monitor', 'insight');
     expect(sqlite.code).not.toBe(0);
+    const rules = await core({ CORE_ENV: 'test', DATA_DIR: dataDir }, 'monitor', 'rules');
+    expect(rules.code).toBe(0);
+    expect(checkRules(rules.out)).toMatchObject({ status: 0 });
   });
 
   it('core serve answers /insight, shows the advice on the dashboard, and adds pg_* series to /metrics that promtool accepts', async () => {
@@ -55,6 +58,9 @@ describe('@core/monitor in the orchestrator (test profile on a real PostgreSQL d
       expect(readyz.components.map((c) => c.name)).toContain('monitor');
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/^pg_up 1$/m);
+      expect(metrics).toMatch(/^core_repo_pool_utilisation_ratio\{pool="primary"\} [\d.]+$/m);
+      expect(metrics).toMatch(/^core_repo_pool_connections\{pool="primary",state="idle"\} \d+$/m);
+      expect(metrics).toMatch(/^core_insight_check_stale\{check="sizes"\} 0$/m);
       expect(metrics).toMatch(new RegExp(`^pg_database_size_bytes\\{datname="${db.name}"\\} \\d+`, 'm'));
       expect(checkMetrics(metrics)).toEqual({ status: 0, output: '' });
     } finally {

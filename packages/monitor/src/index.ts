@@ -7,3 +7,7 @@ export type { RedisInfoClient } from './metrics/redis-metrics';
 export { RedisInsight, DEFAULT_REDIS_THRESHOLDS } from './redis/redis-insight';
 export type { RedisInsightClient, RedisInsightReport, RedisThresholds } from './redis/redis-insight';
 export type { Finding, Severity } from './finding';
+export { alertRulesYaml, defaultAlertRules } from './alerts/alert-rules';
+export type { AlertRule, AlertRuleGroup } from './alerts/alert-rules';
+export { registerRepoMetrics } from './metrics/repo-metrics';
+export type { PoolSide, RepoStatsSource } from './metrics/repo-metrics';

@@ -26,4 +26,4 @@ export { settleWithin, watchProcessFaults } from './settle-within';
 export type { SettleReport } from './settle-within';
 export { killAtRandom, seededRandom } from './kill-at-random';
 export type { KilledRun } from './kill-at-random';
-export { checkMetrics, promtool } from './promtool';
+export { checkMetrics, checkRules, promtool } from './promtool';

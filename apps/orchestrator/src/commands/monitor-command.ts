@@ -1,3 +1,4 @@
+import { alertRulesYaml } from '@core/monitor';
 import { PostgresInsight } from '@core/monitor/postgres';
 import { Command, InvalidArgumentError } from 'commander';
 import pg from 'pg';
@@ -13,7 +14,7 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** `core monitor insight`: the PostgreSQL advice of `@core/monitor`, findings first, each with the SQL that would fix it. */
+/** `core monitor insight|rules`: the PostgreSQL advice of `@core/monitor` (each finding with the SQL that would fix it), and its alert rule file. */
 export function monitorCommand(loadConfig: () => Config, io: MonitorIo): Command {
   const command = new Command('monitor').description('Health and database insight (@core/monitor).');
   command
@@ -37,6 +38,12 @@ export function monitorCommand(loadConfig: () => Config, io: MonitorIo): Command
       } finally {
         await pool.end();
       }
+    });
+  command
+    .command('rules')
+    .description('Print the default alert rules as a Prometheus rule file (for rule_files: and promtool check rules).')
+    .action(() => {
+      io.stdout(alertRulesYaml());
     });
   return command;
 }

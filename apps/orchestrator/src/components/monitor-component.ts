@@ -1,4 +1,4 @@
-import { PostgresInsight, registerPostgresMetrics } from '@core/monitor/postgres';
+import { PostgresInsight, registerInsightMetrics, registerPostgresMetrics } from '@core/monitor/postgres';
 import type { InsightReport } from '@core/monitor/postgres';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -29,9 +29,10 @@ export class MonitorComponent implements Component {
     this.insight = new PostgresInsight(this.pool);
   }
 
-  /** Adds the PostgreSQL series to the service's registry. */
+  /** Adds the PostgreSQL series and the insight's own (findings per check, from the cached report) to the service's registry. */
   attachMetrics(registry: Registry): void {
     registerPostgresMetrics(registry, this.pool);
+    registerInsightMetrics(registry, () => this.report());
   }
 
   /** The newest insight report (run again once it is older than 30 s). */

@@ -6,3 +6,4 @@ export type { Finding, Severity } from '../finding';
 export type { QueryResultLike, SqlClient } from './sql-client';
 export { registerPostgresMetrics } from './postgres-metrics';
 export type { PostgresMetricsOptions } from './postgres-metrics';
+export { registerInsightMetrics } from './insight-metrics';
