@@ -1,4 +1,4 @@
-import { registerRepoMetrics } from '@core/monitor';
+import { AlertEvaluator, defaultAlertRules, registerRepoMetrics } from '@core/monitor';
 import { ComponentRegistry } from './component-registry';
 import { registerDashboard } from './dashboard/dashboard-routes';
 import type { Config } from './config/config';
@@ -20,8 +20,14 @@ export async function serve(config: Config): Promise<Service> {
   wiring.monitor?.attachMetrics(metrics.registry);
   registerRepoMetrics(metrics.registry, { stats: () => wiring.database.database.stats() });
   const service = new Service({ host: config.server.host, port: config.server.port, components, metrics, logger });
-  registerDashboard(service.app, { config, components, scheduler: wiring.scheduler, monitor: wiring.monitor });
+  const alerts = new AlertEvaluator(metrics.registry, {
+    groups: defaultAlertRules(),
+    ...(config.alerts.webhookUrl ? { webhookUrl: config.alerts.webhookUrl } : {}),
+    log: (message, fields) => logger.warn(fields, message),
+  });
+  registerDashboard(service.app, { config, components, scheduler: wiring.scheduler, monitor: wiring.monitor, alerts });
   exitGracefullyOnSignals(service, { timeoutMs: config.server.shutdownTimeoutMs, logger });
   await service.start();
+  alerts.start();
   return service;
 }

@@ -54,6 +54,8 @@ describe('@core/monitor in the orchestrator (test profile on a real PostgreSQL d
       expect(insight.checks.every((c) => c.ok)).toBe(true);
       const page = await (await fetch(`http://127.0.0.1:${port}/dashboard/`)).text();
       expect(page).toMatch(/<section id="insight"[^>]*><h2>Database advice<\/h2>(<table>|<p class="status-up">No findings)/);
+      expect(page).toContain('No alert is pending or firing');
+      expect(await (await fetch(`http://127.0.0.1:${port}/alerts`)).json()).toEqual({ alerts: [] });
       const readyz = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { components: Array<{ name: string }> };
       expect(readyz.components.map((c) => c.name)).toContain('monitor');
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

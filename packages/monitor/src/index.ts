@@ -11,3 +11,5 @@ export { alertRulesYaml, defaultAlertRules } from './alerts/alert-rules';
 export type { AlertRule, AlertRuleGroup } from './alerts/alert-rules';
 export { registerRepoMetrics } from './metrics/repo-metrics';
 export type { PoolSide, RepoStatsSource } from './metrics/repo-metrics';
+export { AlertEvaluator } from './alerts/alert-evaluator';
+export type { ActiveAlert, AlertEvaluatorOptions, AlertNotification } from './alerts/alert-evaluator';

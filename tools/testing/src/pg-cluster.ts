@@ -55,7 +55,12 @@ function handle(dataDir: string, port: number, root: string): PgClusterHandle {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     dataDir,
     start: async () => void (await pgTool('pg_ctl', ['-D', dataDir, '-o', options, '-l', join(dataDir, 'server.log'), '-w', '-t', '60', 'start'])),
-    stop: async () => void (await pgTool('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']).catch(() => undefined)),
+    // A fast shutdown that does not finish in time (a loaded machine, a walsender waiting on its standby) is
+    // followed by an immediate one, so the next start never finds the old postmaster still running.
+    stop: async () => {
+      const fast = await pgTool('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop']).then(() => true, () => false);
+      if (!fast && existsSync(join(dataDir, 'postmaster.pid'))) await pgTool('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+    },
     destroy: async () => {
       await cluster.stop();
       await rm(root, { recursive: true, force: true });

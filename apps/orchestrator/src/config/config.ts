@@ -33,6 +33,8 @@ export interface Config {
   jobs: { leaseMs: number };
   /** The dashboard's access token (required outside development and test). */
   dashboard: { token: string | undefined };
+  /** Where firing and resolved alerts are POSTed (none: the log only). */
+  alerts: { webhookUrl: string | undefined };
   /** Schedules and policies from `CORE_CONFIG` (built-in defaults without one). */
   file: ConfigFile;
 }

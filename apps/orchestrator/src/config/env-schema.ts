@@ -61,6 +61,7 @@ export const envSchema = z.object({
     .optional(),
   CORE_CONFIG: z.string().min(1, { error: 'expected the path of a YAML or JSON config file' }).optional(),
   DASHBOARD_TOKEN: z.string().min(16, { error: 'expected a token of at least 16 characters' }).optional(),
+  ALERT_WEBHOOK_URL: z.url({ error: 'expected an http(s) URL that receives Alertmanager-style webhook JSON' }).optional(),
   JOB_LEASE_MS: integer(1_000, 3_600_000, 'milliseconds').default(30_000),
   BACKUP_PASSPHRASE: z.string().min(12, { error: 'expected a passphrase of at least 12 characters' }).optional(),
 });

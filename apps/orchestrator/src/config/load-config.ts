@@ -68,6 +68,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       backups: { dir: join(dataDir, 'backups'), passphrase: env.BACKUP_PASSPHRASE },
       jobs: { leaseMs: env.JOB_LEASE_MS },
       dashboard: { token: env.DASHBOARD_TOKEN },
+      alerts: { webhookUrl: env.ALERT_WEBHOOK_URL },
       file: loadConfigFile(env.CORE_CONFIG, env.CORE_ENV, rawEnv),
     };
   } else {
@@ -91,6 +92,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       backups: { dir: join(dataDir, 'backups'), passphrase: env.BACKUP_PASSPHRASE },
       jobs: { leaseMs: env.JOB_LEASE_MS },
       dashboard: { token: env.DASHBOARD_TOKEN },
+      alerts: { webhookUrl: env.ALERT_WEBHOOK_URL },
       file: loadConfigFile(env.CORE_CONFIG, env.CORE_ENV, rawEnv),
     };
   }

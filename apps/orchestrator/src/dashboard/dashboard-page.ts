@@ -1,4 +1,5 @@
 import type { DrillRecord, SnapshotRecord } from '@core/backup';
+import type { ActiveAlert } from '@core/monitor';
 import type { InsightReport } from '@core/monitor/postgres';
 import type { ComponentReport } from '../component-registry';
 import type { RunRecord } from '../scheduler/job';
@@ -13,6 +14,8 @@ export interface DashboardData {
   history: RunRecord[];
   /** Newest snapshot per source and newest restore drill per kind, or the reason the repository could not be read. */
   backups: { latest: SnapshotRecord[]; drills: DrillRecord[] } | { error: string };
+  /** Pending and firing alerts of the in-process evaluator. */
+  alerts: ActiveAlert[];
   /** The PostgreSQL insight, the reason it failed, or why the profile has none. */
   insight: InsightReport | { error: string } | { unavailable: string };
 }
@@ -83,6 +86,17 @@ export function backupsSection(data: DashboardData): SafeHtml {
   return html`<section id="backups" hx-get="sections/backups" hx-trigger="every 30s" hx-swap="outerHTML"><h2>Backups</h2>${body}</section>`;
 }
 
+/** The alerts section: every pending and firing alert of the default rules, with its labels and summary. */
+export function alertsSection(data: DashboardData): SafeHtml {
+  const body =
+    data.alerts.length === 0
+      ? html`<p class="status-up">No alert is pending or firing (the default rules: <code>core monitor rules</code>).</p>`
+      : html`<table><thead><tr><th>alert</th><th>state</th><th>since</th><th>labels</th><th>summary</th></tr></thead><tbody>
+        ${data.alerts.map((a) => html`<tr class="alert-${a.state}"><td>${a.alert}</td><td class="${a.state === 'firing' ? 'status-down' : 'status-degraded'}">${a.state}</td><td>${ago(a.firedAt ?? a.activeAt)}</td><td>${Object.entries(a.labels).filter(([k]) => k !== 'alertname').map(([k, v]) => `${k}=${v}`).join(', ')}</td><td>${a.annotations.summary ?? ''}</td></tr>`)}
+        </tbody></table>`;
+  return html`<section id="alerts" hx-get="sections/alerts" hx-trigger="every 15s" hx-swap="outerHTML"><h2>Alerts</h2>${body}</section>`;
+}
+
 /** The database advice section: every finding with its advice and the SQL that would fix it, stale checks marked. */
 export function insightSection(data: DashboardData): SafeHtml {
   const insight = data.insight;
@@ -120,7 +134,7 @@ export function dashboardPage(data: DashboardData, csrf: string): SafeHtml {
 <body>
 <h1>core orchestrator · ${data.profile}</h1>
 ${healthSection(data)}
-<section id="alerts"><h2>Alerts</h2><p>No alert rules are evaluated yet: they arrive with <code>@core/monitor</code> (issue 16).</p></section>
+${alertsSection(data)}
 <section id="charts"><h2>Process</h2><div id="chart"></div><p class="note">RSS and heap (MiB), event-loop lag (ms), sampled every 10 s in this process, last 6 h.</p></section>
 ${backupsSection(data)}
 ${jobsSection(data, csrf)}

@@ -4,13 +4,14 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { listDrills } from '@core/backup';
 import type { DrillRecord, SnapshotRecord } from '@core/backup';
+import type { AlertEvaluator } from '@core/monitor';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openBackupRepository } from '../backup-repository-for';
 import type { ComponentRegistry } from '../component-registry';
 import type { MonitorComponent } from '../components/monitor-component';
 import type { SchedulerComponent } from '../components/scheduler-component';
 import type { Config } from '../config/config';
-import { backupsSection, dashboardPage, healthSection, insightSection, jobsSection, type DashboardData } from './dashboard-page';
+import { alertsSection, backupsSection, dashboardPage, healthSection, insightSection, jobsSection, type DashboardData } from './dashboard-page';
 import { MetricHistory } from './metric-history';
 
 /** What the dashboard reads. */
@@ -20,6 +21,8 @@ export interface DashboardDependencies {
   scheduler: SchedulerComponent;
   /** The PostgreSQL insight (PostgreSQL profiles only). */
   monitor?: MonitorComponent | undefined;
+  /** The in-process alert evaluator. */
+  alerts?: AlertEvaluator;
 }
 
 const ASSETS: Record<string, { module: string; type: string }> = {
@@ -99,6 +102,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDependenc
       jobs: scheduler ? await scheduler.status() : [],
       history: scheduler ? await scheduler.history(undefined, 15) : [],
       backups: await latestBackups(),
+      alerts: deps.alerts?.alerts() ?? [],
       insight: deps.monitor
         ? await deps.monitor.report().catch((error: unknown) => ({ error: (error as Error).message }))
         : { unavailable: `database insight needs PostgreSQL; this profile's database is ${deps.config.database.kind === 'sqlite' ? 'SQLite' : deps.config.database.kind}` },
@@ -122,8 +126,14 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDependenc
     const name = (request.params as { name: string }).name;
     if (name === 'backups') backups = undefined; // its own refresh re-reads the repository
     const data = await gather();
-    const section = name === 'health' ? healthSection(data) : name === 'jobs' ? jobsSection(data, csrf) : name === 'backups' ? backupsSection(data) : name === 'insight' ? insightSection(data) : undefined;
+    const sections = { health: healthSection, backups: backupsSection, insight: insightSection, alerts: alertsSection } as const;
+    const section = name === 'jobs' ? jobsSection(data, csrf) : name in sections ? sections[name as keyof typeof sections](data) : undefined;
     return section ? reply.type('text/html').send(section.value) : reply.code(404).send();
+  });
+  // The pending and firing alerts as JSON, behind the dashboard's token.
+  app.get('/alerts', async (request, reply) => {
+    if (!allowed(request, reply)) return reply;
+    return { alerts: deps.alerts?.alerts() ?? [] };
   });
   // The insight as JSON, behind the dashboard's token (it shows other sessions' queries).
   app.get('/insight', async (request, reply) => {
