@@ -1,3 +1,4 @@
+import { HealthRegistry } from '@core/monitor';
 import type { Component, ComponentHealth } from './component';
 
 /** One component's line in the readiness report. */
@@ -7,10 +8,12 @@ export interface ComponentReport extends ComponentHealth {
   latencyMs: number;
 }
 
-/** Runs components: start in order, stop in reverse, health checks with a time limit. */
+/** Runs components: start in order, stop in reverse; their health checks run through `@core/monitor`'s `HealthRegistry` with a time limit. */
 export class ComponentRegistry {
   readonly #components: Component[] = [];
   readonly #started: Component[] = [];
+
+  readonly #health = new HealthRegistry();
 
   constructor(private readonly healthTimeoutMs = 2_000) {}
 
@@ -20,6 +23,7 @@ export class ComponentRegistry {
       throw new Error(`a component named "${component.name}" is already registered`);
     }
     this.#components.push(component);
+    this.#health.register({ name: component.name, timeoutMs: this.healthTimeoutMs, run: () => component.health() });
     return this;
   }
 
@@ -50,31 +54,9 @@ export class ComponentRegistry {
     return failures;
   }
 
-  /** Checks every component concurrently; a check that throws or overruns counts as `down`. */
+  /** Checks every component concurrently (`@core/monitor`'s health registry); a check that throws or overruns counts as `down`. */
   async health(): Promise<ComponentReport[]> {
-    return Promise.all(this.#components.map((c) => this.#check(c)));
+    const report = await this.#health.report();
+    return report.checks.map((check) => ({ name: check.name, status: check.status, ...(check.detail === undefined ? {} : { detail: check.detail }), latencyMs: check.latencyMs }));
   }
-
-  async #check(component: Component): Promise<ComponentReport> {
-    const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const overrun = new Promise<ComponentHealth>((resolve) => {
-      timer = setTimeout(
-        () => resolve({ status: 'down', detail: `health check exceeded ${this.healthTimeoutMs} ms` }),
-        this.healthTimeoutMs,
-      );
-    });
-    try {
-      const result = await Promise.race([component.health(), overrun]);
-      return { name: component.name, ...result, latencyMs: elapsed(started) };
-    } catch (error) {
-      return { name: component.name, status: 'down', detail: (error as Error).message, latencyMs: elapsed(started) };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
-function elapsed(since: number): number {
-  return Math.round((performance.now() - since) * 100) / 100;
 }

@@ -44,7 +44,7 @@ describe('Service', () => {
       expect(res.status).toBe(503);
       expect(JSON.parse(res.body).components).toEqual([
         { name: 'database', status: 'down', detail: 'connection refused', latencyMs: expect.any(Number) },
-        { name: 'cache', status: 'down', detail: 'health check exceeded 200 ms', latencyMs: expect.any(Number) },
+        { name: 'cache', status: 'down', detail: 'cache did not answer within 200 ms', latencyMs: expect.any(Number) },
       ]);
       db.health = async () => ({ status: 'up' });
       cache.health = async () => ({ status: 'degraded', detail: 'serving from memory' });
