@@ -65,7 +65,13 @@ describe('a replica whose WAL receiver is disconnected', () => {
   it('is not reported as caught up (lag 0) but as unknown, and is skipped', async () => {
     const db = await postgresDatabase({ url: primary.url, replicaUrls: [replica.url], entities: [AccountEntity], synchronize: true, replicas: { lagCheckIntervalMs: 60_000 } });
     try {
-      await db.refreshReplicas();
+      // The tables synchronize just created reach the standby a moment later: until it has replayed them it
+      // is behind with no commit replayed yet (lag unknown), so wait for it to catch up first.
+      for (let i = 0; i < 100; i++) {
+        await db.refreshReplicas();
+        if (db.stats().replicas[0]?.lagMs === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       expect(db.stats().replicas[0]).toMatchObject({ lagMs: 0, healthy: true });
       await primary.stop(); // the standby's WAL receiver loses its primary
       await db.refreshReplicas();

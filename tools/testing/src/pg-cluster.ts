@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { appendFile, chown, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -54,7 +54,15 @@ function handle(dataDir: string, port: number, root: string): PgClusterHandle {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     dataDir,
-    start: async () => void (await pgTool('pg_ctl', ['-D', dataDir, '-o', options, '-l', join(dataDir, 'server.log'), '-w', '-t', '60', 'start'])),
+    start: async () => {
+      // Already running (a test's finally restarting a server it never got to stop): nothing to do, so the
+      // test's own failure is the one reported.
+      if (await pgTool('pg_ctl', ['-D', dataDir, 'status']).then(() => true, () => false)) return;
+      await pgTool('pg_ctl', ['-D', dataDir, '-o', options, '-l', join(dataDir, 'server.log'), '-w', '-t', '60', 'start']).catch(async (error: Error) => {
+        const log = await readFile(join(dataDir, 'server.log'), 'utf8').catch(() => '');
+        throw new Error(`${error.message}\n--- end of server.log ---\n${log.split('\n').slice(-15).join('\n')}`, { cause: error });
+      });
+    },
     // A fast shutdown that does not finish in time (a loaded machine, a walsender waiting on its standby) is
     // followed by an immediate one, so the next start never finds the old postmaster still running.
     stop: async () => {
@@ -90,5 +98,18 @@ export async function startPgReplica(primary: PgClusterHandle, options: { applyD
   if (options.applyDelayMs) await appendFile(join(dataDir, 'postgresql.auto.conf'), `\nrecovery_min_apply_delay = '${options.applyDelayMs}ms'\n`);
   const replica = handle(dataDir, await freePort(), root);
   await replica.start();
+  await waitUntilStreaming(replica);
   return replica;
 }
+
+/** Waits until a standby's WAL receiver streams from its primary (a started standby may not be connected yet). */
+async function waitUntilStreaming(replica: PgClusterHandle, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { stdout } = await run('psql', ['-XAtq', replica.url, '-c', 'select status from pg_stat_wal_receiver']).catch(() => ({ stdout: '' }));
+    if (stdout.trim() === 'streaming') return;
+    if (Date.now() > deadline) throw new Error(`the replica on port ${replica.port} did not start streaming within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
