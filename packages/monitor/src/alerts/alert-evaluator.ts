@@ -74,7 +74,7 @@ function template(text: string, labels: Record<string, string>, value: number): 
 export class AlertEvaluator {
   private readonly rules: CompiledRule[];
   private readonly store: SampleStore;
-  private readonly active = new Map<string, ActiveAlert & { rule: string }>();
+  private readonly active = new Map<string, ActiveAlert>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -116,7 +116,7 @@ export class AlertEvaluator {
 
   /** The pending and firing alerts, as JSON. */
   alerts(): ActiveAlert[] {
-    return [...this.active.values()].map(({ rule: _rule, ...alert }) => alert).sort((a, b) => a.alert.localeCompare(b.alert));
+    return [...this.active.values()].map((alert) => ({ ...alert })).sort((a, b) => a.alert.localeCompare(b.alert));
   }
 
   /** One evaluation of every rule at `now`; resolves when its notifications were sent. */
@@ -133,7 +133,7 @@ export class AlertEvaluator {
         seen.add(key);
         const annotations = Object.fromEntries(Object.entries(rule.annotations ?? {}).map(([k, v]) => [k, template(String(v), labels, sample.value)]));
         const existing = this.active.get(key);
-        const alert: ActiveAlert & { rule: string } = existing ?? { rule: rule.alert, alert: rule.alert, state: 'pending', labels, annotations, value: sample.value, activeAt: new Date(now).toISOString() };
+        const alert: ActiveAlert = existing ?? { alert: rule.alert, state: 'pending', labels, annotations, value: sample.value, activeAt: new Date(now).toISOString() };
         alert.value = sample.value;
         alert.annotations = annotations;
         if (alert.state === 'pending' && now - Date.parse(alert.activeAt) >= forMs) {
@@ -144,7 +144,7 @@ export class AlertEvaluator {
         this.active.set(key, alert);
       }
       for (const [key, alert] of this.active) {
-        if (alert.rule !== rule.alert || seen.has(key)) continue;
+        if (alert.alert !== rule.alert || seen.has(key)) continue;
         this.active.delete(key);
         if (alert.state === 'firing') notifications.push({ status: 'resolved', labels: alert.labels, annotations: alert.annotations, startsAt: alert.activeAt, endsAt: new Date(now).toISOString(), value: alert.value });
       }
