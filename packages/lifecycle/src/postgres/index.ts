@@ -1,0 +1,2 @@
+export { postgresDatabase } from './postgres-database';
+export type { PostgresDatabaseOptions } from './postgres-database';

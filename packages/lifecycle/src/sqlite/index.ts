@@ -1,0 +1,2 @@
+export { sqliteDatabase } from './sqlite-database';
+export type { SqliteDatabaseOptions } from './sqlite-database';
