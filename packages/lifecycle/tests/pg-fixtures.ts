@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { StorageProvider } from '@core/cloud-storage';
 import { listAll } from '@core/cloud-storage';
 import { ArchiveStore } from '../src/archive/archive-store';

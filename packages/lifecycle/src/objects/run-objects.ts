@@ -53,10 +53,12 @@ export async function planObjects(storage: StorageProvider, policy: ObjectPolicy
         continue;
       }
       const to = transitions.find((t) => object.lastModified < t.before && classes.includes(t.storageClass));
-      if (!to || object.storageClass === to.storageClass) continue;
-      // Never warm an object up: a rule for a warmer class than it has is not a transition.
+      if (!to) continue;
+      // Listings do not always carry the class (s3rver says STANDARD): ask the object itself.
+      const current = object.storageClass && object.storageClass !== 'STANDARD' ? object.storageClass : (await storage.stat(object.key)).storageClass;
+      // Never warm an object up: transitions only go to a colder class than the one it is in.
       const order = transitions.map((t) => t.storageClass);
-      if (object.storageClass && order.indexOf(object.storageClass) !== -1 && order.indexOf(object.storageClass) < order.indexOf(to.storageClass)) continue;
+      if (current === to.storageClass || (current !== undefined && order.includes(current) && order.indexOf(current) < order.indexOf(to.storageClass))) continue;
       let entry = plan.transitions.find((e) => e.storageClass === to.storageClass);
       if (!entry) plan.transitions.push((entry = { storageClass: to.storageClass, objects: 0, bytes: 0, keys: [] }));
       entry.objects++;
@@ -75,6 +77,8 @@ export async function planObjects(storage: StorageProvider, policy: ObjectPolicy
  * s3rver) or to enforce it now: deletes expired objects 1,000 at a time and rewrites the others in
  * their new storage class. On S3 or Azure prefer `providerRules` and let the provider do it.
  */
+// Rewriting an object gives it a new modification time: later ages count from the transition. On S3
+// or Azure, `providerRules` lets the provider transition in place, keeping the creation time.
 export async function runObjects(storage: StorageProvider, policy: ObjectPolicy, now: Date, options: { signal?: AbortSignal; onProgress?: ProgressListener } = {}): Promise<ObjectResult> {
   const started = Date.now();
   const plan = await planObjects(storage, policy, now, options.signal);

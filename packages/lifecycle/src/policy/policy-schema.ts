@@ -34,7 +34,7 @@ const archive = z.strictObject({
 
 const tablePolicy = z.strictObject({
   name: policyName,
-  kind: z.literal('table').default('table'),
+  kind: z.literal('table'),
   table: tableName,
   timestampColumn: identifier,
   olderThan: age,
@@ -67,8 +67,11 @@ const objectPolicy = z
   })
   .refine((p) => p.expireAfter !== undefined || (p.transitions?.length ?? 0) > 0, { message: 'needs expireAfter or transitions (it has no action)', path: ['expireAfter'] });
 
-/** Any policy, told apart by `kind` (absent = `table`). */
-export const policySchema = z.union([tablePolicy, partitionPolicy, objectPolicy]);
+/** Any policy, told apart by `kind` (absent = `table`), so an error names the field of the kind it is. */
+export const policySchema = z.preprocess(
+  (value) => (value && typeof value === 'object' && !Array.isArray(value) && !('kind' in value) ? { ...value, kind: 'table' } : value),
+  z.discriminatedUnion('kind', [tablePolicy, partitionPolicy, objectPolicy]),
+);
 
 /** Tables that hold a subject's rows, for erasure (right to be forgotten). */
 export const erasureSchema = z.strictObject({
@@ -90,4 +93,4 @@ export type BatchOptions = z.output<typeof batch>;
 /** Where the subject's rows live, for `erase`. */
 export type ErasureMap = z.output<typeof erasureSchema>;
 /** A policy as written in a config file (before defaults). */
-export type PolicyInput = z.input<typeof policySchema>;
+export type PolicyInput = Omit<z.input<typeof tablePolicy>, 'kind'> & { kind?: 'table' } | z.input<typeof partitionPolicy> | z.input<typeof objectPolicy>;

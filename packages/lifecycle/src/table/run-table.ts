@@ -4,6 +4,7 @@ import { quoteIdent } from '../database/database';
 import { ConcurrentChangeError, LifecycleAbortedError, PolicyBusyError, UnsupportedError } from '../errors';
 import type { BatchRecord, RunRecord } from '../ledger/ledger';
 import type { TablePolicy } from '../policy/policy-schema';
+import type { LifecycleProgress } from '../progress';
 import { pause, withLockRetry } from '../retry';
 import { BatchSizer } from './batch-sizer';
 import type { TablePlan } from './plan-table';
@@ -258,7 +259,7 @@ class TableRun {
   }
 
   /** A progress event from the counts so far. */
-  progress(phase: 'resume' | 'archive' | 'delete' | 'done', total: number | undefined): import('../progress').LifecycleProgress {
+  progress(phase: 'resume' | 'archive' | 'delete' | 'done', total: number | undefined): LifecycleProgress {
     const rows = this.#policy.action === 'archive' ? this.#archived : this.#deleted;
     const rate = rows / Math.max((Date.now() - this.#started) / 1000, 0.001);
     return {
