@@ -145,6 +145,48 @@ export const CONSUMERS = {
       },
     ],
   },
+  '@core/lifecycle': {
+    exportName: 'Lifecycle',
+    typeUse: 'const l: typeof Lifecycle = Lifecycle; void l;',
+    subpaths: [
+      {
+        peers: ['pg@^8'],
+        script: `
+          import pg from 'pg';
+          import { Lifecycle } from '@core/lifecycle';
+          import { postgresDatabase } from '@core/lifecycle/postgres';
+          const table = 'rehearsal_lifecycle_' + process.pid;
+          const client = new pg.Client({ connectionString: process.env.PG_URL });
+          await client.connect();
+          await client.query('CREATE TABLE ' + table + ' (id int PRIMARY KEY, at timestamptz NOT NULL)');
+          await client.query('CREATE INDEX ON ' + table + " (at)");
+          await client.query('INSERT INTO ' + table + " SELECT i, now() - i * interval '1 day' + interval '12 hours' FROM generate_series(1, 100) i");
+          const lifecycle = new Lifecycle({ database: postgresDatabase({ connection: process.env.PG_URL }), ledgerPrefix: table + '_ledger', policies: [{ name: 'r', table, timestampColumn: 'at', olderThan: '30d', action: 'delete' }] });
+          const [result] = await lifecycle.run();
+          await lifecycle.close();
+          const left = (await client.query('SELECT count(*)::int AS n FROM ' + table)).rows[0].n;
+          await client.query('DROP TABLE ' + table + ', ' + table + '_ledger_runs, ' + table + '_ledger_batches');
+          await client.end();
+          if (result.rowsDeleted !== 70 || left !== 30) throw new Error('lifecycle/postgres deleted ' + result.rowsDeleted + ', left ' + left);
+        `,
+      },
+      {
+        peers: ['better-sqlite3@^12'],
+        script: `
+          import Database from 'better-sqlite3';
+          import { Lifecycle } from '@core/lifecycle';
+          import { sqliteDatabase } from '@core/lifecycle/sqlite';
+          const db = new Database(':memory:');
+          db.exec('CREATE TABLE logs (id INTEGER PRIMARY KEY, at TEXT NOT NULL); CREATE INDEX logs_at ON logs (at)');
+          const insert = db.prepare('INSERT INTO logs (at) VALUES (?)');
+          for (let i = 1; i <= 100; i++) insert.run(new Date(Date.now() - i * 86400000 + 43200000).toISOString());
+          const lifecycle = new Lifecycle({ database: sqliteDatabase({ database: db }), policies: [{ name: 'logs', table: 'logs', timestampColumn: 'at', olderThan: '30d', action: 'delete' }] });
+          const [result] = await lifecycle.run();
+          if (result.rowsDeleted !== 70) throw new Error('lifecycle/sqlite deleted ' + result.rowsDeleted);
+        `,
+      },
+    ],
+  },
   '@core/monitor': {
     exportName: 'HealthRegistry',
     typeUse: "const h: typeof HealthRegistry = HealthRegistry; void h;",
