@@ -5,6 +5,8 @@ import { MonitorError } from '@core/monitor';
 import { backupCommand } from './commands/backup-command';
 import { monitorCommand } from './commands/monitor-command';
 import { jobsCommand } from './commands/jobs-command';
+import { lifecycleCommand } from './commands/lifecycle-command';
+import { LifecycleError } from '@core/lifecycle';
 import { migrateCommand } from './commands/migrate-command';
 import { storageCommand } from './commands/storage-command';
 import { vectorCommand } from './commands/vector-command';
@@ -78,6 +80,8 @@ export function createProgram(io: CliIo = defaultIo, entry?: string): Command {
 
   program.addCommand(monitorCommand(() => loadConfig(io.env), { stdout: io.stdout, fail: (code) => (io.exitCode = code) }));
 
+  program.addCommand(lifecycleCommand(() => loadConfig(io.env), { stdout: io.stdout, progress: io.progressStream ?? process.stderr, fail: (code) => (io.exitCode = code) }));
+
   program.addCommand(
     backupCommand(() => loadConfig(io.env), {
       stdout: io.stdout,
@@ -100,7 +104,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       io.stderr(`${error.message}\n`);
       return error.exitCode;
     }
-    if (error instanceof MigrationError || error instanceof StorageError || error instanceof BackupError || error instanceof MonitorError) {
+    if (error instanceof MigrationError || error instanceof StorageError || error instanceof BackupError || error instanceof MonitorError || error instanceof LifecycleError) {
       io.stderr(`core: ${error.code}: ${error.message}\n`);
       return 1;
     }

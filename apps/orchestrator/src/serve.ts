@@ -1,4 +1,4 @@
-import { AlertEvaluator, defaultAlertRules, registerRepoMetrics } from '@core/monitor';
+import { AlertEvaluator, defaultAlertRules, registerLifecycleMetrics, registerRepoMetrics } from '@core/monitor';
 import { ComponentRegistry } from './component-registry';
 import { registerDashboard } from './dashboard/dashboard-routes';
 import type { Config } from './config/config';
@@ -19,13 +19,14 @@ export async function serve(config: Config): Promise<Service> {
   const metrics = createMetrics(components, wiring.scheduler);
   wiring.monitor?.attachMetrics(metrics.registry);
   registerRepoMetrics(metrics.registry, { stats: () => wiring.database.database.stats() });
+  registerLifecycleMetrics(metrics.registry, { stats: () => wiring.lifecycle().stats() });
   const service = new Service({ host: config.server.host, port: config.server.port, components, metrics, logger });
   const alerts = new AlertEvaluator(metrics.registry, {
     groups: defaultAlertRules(),
     ...(config.alerts.webhookUrl ? { webhookUrl: config.alerts.webhookUrl } : {}),
     log: (message, fields) => logger.warn(fields, message),
   });
-  registerDashboard(service.app, { config, components, scheduler: wiring.scheduler, monitor: wiring.monitor, alerts });
+  registerDashboard(service.app, { config, components, scheduler: wiring.scheduler, monitor: wiring.monitor, alerts, lifecycle: wiring.lifecycle });
   exitGracefullyOnSignals(service, { timeoutMs: config.server.shutdownTimeoutMs, logger });
   await service.start();
   alerts.start();

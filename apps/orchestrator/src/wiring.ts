@@ -1,3 +1,4 @@
+import type { Lifecycle } from '@core/lifecycle';
 import type { Logger } from 'pino';
 import type { Component } from './component';
 import { CacheComponent } from './components/cache-component';
@@ -8,11 +9,25 @@ import { VectorComponent } from './components/vector-component';
 import type { Config } from './config/config';
 import { SchedulerComponent } from './components/scheduler-component';
 import { profileJobs } from './jobs/profile-jobs';
+import { lifecycleFor } from './lifecycle-for';
+
+/** What `componentsFor` wires: the components in start order, and the parts the HTTP side reads. */
+export interface Wiring {
+  components: Component[];
+  scheduler: SchedulerComponent;
+  /** PostgreSQL profiles only. */
+  monitor: MonitorComponent | undefined;
+  database: DatabaseComponent;
+  /** The profile's lifecycle, made on first use (its jobs, the dashboard and the metrics share it). */
+  lifecycle: () => Lifecycle;
+}
 
 /** The components the profile's configuration calls for, in start order, and the scheduler (last) and monitor (PostgreSQL profiles) among them. */
-export function componentsFor(config: Config, logger: Logger): { components: Component[]; scheduler: SchedulerComponent; monitor: MonitorComponent | undefined; database: DatabaseComponent } {
+export function componentsFor(config: Config, logger: Logger): Wiring {
   const vectors = new VectorComponent(config.vectors, logger.child({ component: 'vectors' }));
-  const scheduler = new SchedulerComponent(config, () => profileJobs(config, { vectors: () => vectors.store }), logger.child({ component: 'scheduler' }));
+  let made: Lifecycle | undefined;
+  const lifecycle = () => (made ??= lifecycleFor(config));
+  const scheduler = new SchedulerComponent(config, () => profileJobs(config, { vectors: () => vectors.store, lifecycle }), logger.child({ component: 'scheduler' }));
   const database = new DatabaseComponent(config.database, logger.child({ component: 'database' }), config.profile !== 'production');
   const monitor = config.database.kind === 'postgres' ? new MonitorComponent(config.database, logger.child({ component: 'monitor' })) : undefined;
   return {
@@ -27,5 +42,6 @@ export function componentsFor(config: Config, logger: Logger): { components: Com
     scheduler,
     monitor,
     database,
+    lifecycle,
   };
 }

@@ -61,7 +61,7 @@ describe('the dashboard in a real browser', () => {
     expect(await page.locator('#health tr.status-up').count()).toBe(5);
     expect(await page.locator('#backups').innerText()).toMatch(/sqlite:.*core\.sqlite/);
     expect(await page.locator('#drills').innerText()).toContain('No restore drill has run yet');
-    expect(await page.locator('#jobs tr[data-job]').count()).toBe(5);
+    expect(await page.locator('#jobs tr[data-job]').count()).toBe(6);
     expect(await page.locator('#alerts').innerText()).toContain('Alerts');
     expect(await page.locator('#insight').innerText()).toContain('Database advice');
     expect(await page.locator('#history').innerText()).not.toContain('backup-verify');
@@ -77,6 +77,9 @@ describe('the dashboard in a real browser', () => {
     await page.waitForFunction(() => /backup-drill\s+\S+\s+1\s+succeeded/.test((globalThis as unknown as PageGlobal).document.querySelector('#history')?.innerText ?? ''), undefined, { timeout: 30_000 });
     await page.goto(`${base}sections/backups`);
     expect(await page.locator('#drills').innerText()).toMatch(/sqlite:.*core\.sqlite\s+\d+ s ago\s+passed\s+(\d+ ms|\d+\.\d s)/);
+    // Development's built-in lifecycle policy ran once after start: its run is in the ledger and on the page.
+    await page.goto(`${base}sections/lifecycle`);
+    expect(await page.locator('#lifecycle').innerText()).toMatch(/storage-tmp\s+objects\s+done/);
     await page.goto(base);
     await page.waitForSelector('#chart canvas');
 

@@ -141,6 +141,7 @@ export class Lifecycle {
         if (policy.kind === 'objects') {
           result = await runObjects(this.#options.objects!, policy, ctx.now, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
           this.#stats.objectsExpired += result.expired;
+          if (this.#ledger) await this.#recordObjects(ctx, result);
         } else if (policy.kind === 'partitions') {
           result = (await runPartitions(ctx, policy)) as PartitionResult;
           this.#stats.rowsArchived += result.rowsArchived;
@@ -158,6 +159,13 @@ export class Lifecycle {
       }
     }
     return results;
+  }
+
+  /** Keeps an object policy's run in the ledger too (one batch: objects expired as deleted, moved as archived), so `history()` shows every kind. */
+  async #recordObjects(ctx: RunContext, result: ObjectResult): Promise<void> {
+    const { run } = await ctx.ledger.open(result.policy, 'objects', ctx.owner, ctx.limits.leaseMs, async () => ({ cutoff: ctx.now.toISOString(), upTo: undefined, startAfter: undefined }));
+    await ctx.ledger.addBatch(undefined, run, { seq: 0, status: 'done', firstKey: '[]', lastKey: '[]', archiveKey: undefined, sha256: undefined, rowsArchived: result.transitioned, rowsDeleted: result.expired, size: result.objects, durationMs: result.durationMs, error: undefined });
+    await ctx.ledger.finish(run, 'done');
   }
 
   /** Deletes every row of one subject from the erasure map's tables, all or nothing; `dryRun` only counts. */

@@ -10,6 +10,8 @@ export type { Finding, Severity } from './finding';
 export { alertRulesYaml, defaultAlertRules } from './alerts/alert-rules';
 export type { AlertRule, AlertRuleGroup } from './alerts/alert-rules';
 export { registerRepoMetrics } from './metrics/repo-metrics';
+export { registerLifecycleMetrics } from './metrics/lifecycle-metrics';
+export type { LifecycleStatsSource } from './metrics/lifecycle-metrics';
 export type { PoolSide, RepoStatsSource } from './metrics/repo-metrics';
 export { AlertEvaluator } from './alerts/alert-evaluator';
 export type { ActiveAlert, AlertEvaluatorOptions, AlertNotification } from './alerts/alert-evaluator';

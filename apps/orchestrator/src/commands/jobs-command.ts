@@ -8,6 +8,8 @@ import { Scheduler } from '../scheduler/scheduler';
 import { createLogger } from '../logger';
 import { vectorsFor } from '../vectors-for';
 import type { VectorStore } from '@core/vector';
+import type { Lifecycle } from '@core/lifecycle';
+import { lifecycleFor } from '../lifecycle-for';
 
 /** Output of a jobs subcommand. */
 export interface JobsIo {
@@ -30,13 +32,15 @@ export function jobsCommand(loadConfig: () => Config, io: JobsIo): Command {
     const config = loadConfig();
     const sql = jobsSqlClient(config);
     let vectors: VectorStore | undefined;
+    let lifecycle: Lifecycle | undefined;
     const store = new RunStore(sql);
     try {
       await store.ensure();
-      const scheduler = new Scheduler({ store, jobs: profileJobs(config, { vectors: () => (vectors ??= vectorsFor(config.vectors, { sweep: false, readOnly: true })) }), logger: createLogger('warn') });
+      const scheduler = new Scheduler({ store, jobs: profileJobs(config, { vectors: () => (vectors ??= vectorsFor(config.vectors, { sweep: false, readOnly: true })), lifecycle: () => (lifecycle ??= lifecycleFor(config)) }), logger: createLogger('warn') });
       return await fn(scheduler, store);
     } finally {
       await vectors?.close();
+      await lifecycle?.close();
       await sql.close();
     }
   };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { InvalidPolicyError, parseErasureMap, parsePolicies } from '@core/lifecycle';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
 import { Schedule } from '../scheduler/schedule';
@@ -96,6 +97,23 @@ const drills = z
   })
   .strict();
 
+/**
+ * Retention and archival (@core/lifecycle): the policies and erasure map are validated by the package
+ * (each problem named by its path here), each policy runs as job `lifecycle-<name>` on `schedule`
+ * (overridable per job under `jobs:`), archives go to the profile's store, sealed with the passphrase
+ * from the variable `archive.passphraseFrom` names.
+ */
+const lifecycle = z
+  .object({
+    policies: z.array(z.unknown()).default([]),
+    erasure: z.unknown().optional(),
+    schedule: cron.default('0 3 * * 0'),
+    timezone: timezone.optional(),
+    archive: z.object({ prefix: z.string().regex(/^[A-Za-z0-9._\-/]*$/).optional(), passphraseFrom: envVar.optional() }).strict().optional(),
+    limits: z.object({ lockTimeout: duration, statementTimeout: duration, maxLockRetries: z.number().int().min(0).max(100) }).partial().strict().optional(),
+  })
+  .strict();
+
 /** The config file (`CORE_CONFIG`, YAML or JSON): schedules and policies; secrets stay in the environment. */
 export const configFileSchema = z
   .object({
@@ -109,6 +127,7 @@ export const configFileSchema = z
       })
       .strict()
       .default({ sources: [] }),
+    lifecycle: lifecycle.optional(),
   })
   .strict();
 
@@ -142,6 +161,18 @@ export function loadConfigFile(path: string | undefined, profile: string, env: N
   }
   const problems: string[] = [];
   const sourceJobs = parsed.data.backups.sources.map((source) => `backup-${source.name}`);
+  const section = parsed.data.lifecycle;
+  if (section) {
+    try {
+      sourceJobs.push(...parsePolicies(section.policies, 'lifecycle.policies').map((policy) => `lifecycle-${policy.name}`));
+      if (section.erasure !== undefined) parseErasureMap(section.erasure, 'lifecycle.erasure');
+    } catch (error) {
+      if (!(error instanceof InvalidPolicyError)) throw error;
+      problems.push(...error.problems.map((p) => `${p.path}: ${p.message}`));
+    }
+    const from = section.archive?.passphraseFrom;
+    if (from && !env[from]) problems.push(`lifecycle.archive.passphraseFrom: the environment variable ${from} is not set`);
+  }
   for (const name of Object.keys(parsed.data.jobs)) {
     if (!BUILT_IN_JOBS.includes(name) && !sourceJobs.includes(name)) problems.push(`jobs.${name}: no such job; expected one of ${[...BUILT_IN_JOBS, ...sourceJobs].join(', ')}`);
   }

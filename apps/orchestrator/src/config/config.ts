@@ -35,6 +35,8 @@ export interface Config {
   dashboard: { token: string | undefined };
   /** Where firing and resolved alerts are POSTed (none: the log only). */
   alerts: { webhookUrl: string | undefined };
+  /** The lifecycle archives' passphrase, read from the variable `lifecycle.archive.passphraseFrom` names. */
+  lifecycle: { archivePassphrase: string | undefined };
   /** Schedules and policies from `CORE_CONFIG` (built-in defaults without one). */
   file: ConfigFile;
 }

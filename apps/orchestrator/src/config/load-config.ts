@@ -47,6 +47,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   const migrations = { dir: resolve(env.MIGRATIONS_DIR ?? './migrations'), onStart: env.MIGRATE_ON_START ?? true };
   let config: Config;
 
+  const file = loadConfigFile(env.CORE_CONFIG, env.CORE_ENV, rawEnv);
   if (env.CORE_ENV === 'production') {
     const url = required(env, 'DATABASE_URL', 'a PostgreSQL URL like postgres://user:password@host:5432/database', problems);
     const redisUrl = required(env, 'REDIS_URL', 'a Redis URL like redis://:password@host:6379', problems);
@@ -69,7 +70,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       jobs: { leaseMs: env.JOB_LEASE_MS },
       dashboard: { token: env.DASHBOARD_TOKEN },
       alerts: { webhookUrl: env.ALERT_WEBHOOK_URL },
-      file: loadConfigFile(env.CORE_CONFIG, env.CORE_ENV, rawEnv),
+      file,
+      lifecycle: { archivePassphrase: file.lifecycle?.archive?.passphraseFrom ? rawEnv[file.lifecycle.archive.passphraseFrom] : undefined },
     };
   } else {
     // development keeps its data under ./.data; test uses a per-process temp dir unless DATA_DIR says otherwise.
@@ -93,7 +95,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       jobs: { leaseMs: env.JOB_LEASE_MS },
       dashboard: { token: env.DASHBOARD_TOKEN },
       alerts: { webhookUrl: env.ALERT_WEBHOOK_URL },
-      file: loadConfigFile(env.CORE_CONFIG, env.CORE_ENV, rawEnv),
+      file,
+      lifecycle: { archivePassphrase: file.lifecycle?.archive?.passphraseFrom ? rawEnv[file.lifecycle.archive.passphraseFrom] : undefined },
     };
   }
   if (problems.length > 0) throw new ConfigError(env.CORE_ENV, problems);

@@ -1,4 +1,5 @@
 import type { DrillRecord, SnapshotRecord } from '@core/backup';
+import type { RunRecord as LifecycleRun } from '@core/lifecycle';
 import type { ActiveAlert } from '@core/monitor';
 import type { InsightReport } from '@core/monitor/postgres';
 import type { ComponentReport } from '../component-registry';
@@ -18,6 +19,8 @@ export interface DashboardData {
   alerts: ActiveAlert[];
   /** The PostgreSQL insight, the reason it failed, or why the profile has none. */
   insight: InsightReport | { error: string } | { unavailable: string };
+  /** The newest lifecycle policy runs from the ledger, or why it could not be read. */
+  lifecycle: LifecycleRun[] | { error: string };
 }
 
 const ago = (date: Date | string | null | undefined, now = Date.now()) => {
@@ -117,7 +120,21 @@ export function insightSection(data: DashboardData): SafeHtml {
   return html`<section id="insight" hx-get="sections/insight" hx-trigger="every 60s" hx-swap="outerHTML"><h2>Database advice</h2>${body}</section>`;
 }
 
-/** The whole page: health, alerts, charts, backups, jobs, database advice. */
+/** The lifecycle section: the newest policy runs from the ledger — status, rows archived and deleted, batches, error. */
+export function lifecycleSection(data: DashboardData): SafeHtml {
+  const runs = data.lifecycle;
+  const body =
+    'error' in runs
+      ? html`<p class="status-down">The lifecycle ledger could not be read: ${runs.error}</p>`
+      : runs.length === 0
+        ? html`<p>No lifecycle policy has run yet (each runs as a <code>lifecycle-&lt;policy&gt;</code> job).</p>`
+        : html`<table><thead><tr><th>policy</th><th>action</th><th>status</th><th>started</th><th>archived</th><th>deleted</th><th>batches</th><th>error</th></tr></thead><tbody>
+        ${runs.map((r) => html`<tr class="lifecycle-run"><td>${r.policy}</td><td>${r.action}</td><td class="${r.status === 'done' ? 'status-up' : r.status === 'running' ? 'status-degraded' : 'status-down'}">${r.status}</td><td>${ago(r.startedAt)}</td><td>${r.rowsArchived}</td><td>${r.rowsDeleted}</td><td>${r.batches}</td><td>${r.error ?? ''}</td></tr>`)}
+        </tbody></table>`;
+  return html`<section id="lifecycle" hx-get="sections/lifecycle" hx-trigger="every 30s" hx-swap="outerHTML"><h2>Lifecycle</h2>${body}</section>`;
+}
+
+/** The whole page: health, alerts, charts, backups, jobs, lifecycle runs, database advice. */
 export function dashboardPage(data: DashboardData, csrf: string): SafeHtml {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>core — ${data.profile}</title>
@@ -138,6 +155,7 @@ ${alertsSection(data)}
 <section id="charts"><h2>Process</h2><div id="chart"></div><p class="note">RSS and heap (MiB), event-loop lag (ms), sampled every 10 s in this process, last 6 h.</p></section>
 ${backupsSection(data)}
 ${jobsSection(data, csrf)}
+${lifecycleSection(data)}
 ${insightSection(data)}
 <script src="assets/htmx.min.js"></script>
 <script src="assets/uPlot.iife.min.js"></script>

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { listDrills } from '@core/backup';
 import type { DrillRecord, SnapshotRecord } from '@core/backup';
+import type { Lifecycle } from '@core/lifecycle';
 import type { AlertEvaluator } from '@core/monitor';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openBackupRepository } from '../backup-repository-for';
@@ -11,7 +12,7 @@ import type { ComponentRegistry } from '../component-registry';
 import type { MonitorComponent } from '../components/monitor-component';
 import type { SchedulerComponent } from '../components/scheduler-component';
 import type { Config } from '../config/config';
-import { alertsSection, backupsSection, dashboardPage, healthSection, insightSection, jobsSection, type DashboardData } from './dashboard-page';
+import { alertsSection, backupsSection, dashboardPage, healthSection, insightSection, jobsSection, lifecycleSection, type DashboardData } from './dashboard-page';
 import { MetricHistory } from './metric-history';
 
 /** What the dashboard reads. */
@@ -23,6 +24,8 @@ export interface DashboardDependencies {
   monitor?: MonitorComponent | undefined;
   /** The in-process alert evaluator. */
   alerts?: AlertEvaluator;
+  /** The profile's lifecycle, whose ledger lists the policy runs. */
+  lifecycle?: () => Lifecycle;
 }
 
 const ASSETS: Record<string, { module: string; type: string }> = {
@@ -103,6 +106,12 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDependenc
       history: scheduler ? await scheduler.history(undefined, 15) : [],
       backups: await latestBackups(),
       alerts: deps.alerts?.alerts() ?? [],
+      lifecycle: deps.lifecycle
+        ? await deps
+            .lifecycle()
+            .history(undefined, 10)
+            .catch((error: unknown) => ({ error: (error as Error).message }))
+        : [],
       insight: deps.monitor
         ? await deps.monitor.report().catch((error: unknown) => ({ error: (error as Error).message }))
         : { unavailable: `database insight needs PostgreSQL; this profile's database is ${deps.config.database.kind === 'sqlite' ? 'SQLite' : deps.config.database.kind}` },
@@ -126,7 +135,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDependenc
     const name = (request.params as { name: string }).name;
     if (name === 'backups') backups = undefined; // its own refresh re-reads the repository
     const data = await gather();
-    const sections = { health: healthSection, backups: backupsSection, insight: insightSection, alerts: alertsSection } as const;
+    const sections = { health: healthSection, backups: backupsSection, insight: insightSection, alerts: alertsSection, lifecycle: lifecycleSection } as const;
     const section = name === 'jobs' ? jobsSection(data, csrf) : name in sections ? sections[name as keyof typeof sections](data) : undefined;
     return section ? reply.type('text/html').send(section.value) : reply.code(404).send();
   });

@@ -1,6 +1,7 @@
 import { backup, forget, prune, verify } from '@core/backup';
 import type { RetentionPolicy } from '@core/backup';
 import { VectorCollectionSource } from '@core/backup/vector';
+import type { Lifecycle } from '@core/lifecycle';
 import type { VectorStore } from '@core/vector';
 import { openBackupRepository } from '../backup-repository-for';
 import type { Config } from '../config/config';
@@ -8,6 +9,7 @@ import type { ConfigFile } from '../config/config-file';
 import type { JobDefinition } from '../scheduler/job';
 import { runBackupJob } from './backup-job';
 import { runDrillJob } from './drill-job';
+import { lifecycleJobs } from './lifecycle-jobs';
 import { runPgBaseJob } from './pg-base-job';
 
 /** The seeds' retention: daily 7, weekly 4, monthly 12, yearly 5 (restic forget semantics). */
@@ -17,17 +19,24 @@ export const DEFAULT_RETENTION: RetentionPolicy = { daily: 7, weekly: 4, monthly
 export interface JobDependencies {
   /** The vector store the service runs (its embedded index holds the write lock, so backups read through it). */
   vectors: () => VectorStore;
+  /** The profile's lifecycle (policies from the config file, or development's built-in one). */
+  lifecycle: () => Lifecycle;
 }
 
 /**
  * The jobs `core serve` runs on every profile: a backup of the database (SQLite file or pg_dump) and of
  * every vector collection — each right after start when it never ran, then nightly — with retention and
  * prune after each, a weekly verify that reads a tenth of the packs, a weekly restore drill, PostgreSQL
- * base backups with point-in-time retention when `backups.postgres.baseBackups` is on, and the vector TTL sweep.
+ * base backups with point-in-time retention when `backups.postgres.baseBackups` is on, the vector TTL sweep,
+ * and one job per lifecycle policy.
  */
 export function profileJobs(config: Config, deps: JobDependencies): JobDefinition[] {
   const retention = config.file.backups.retention ?? DEFAULT_RETENTION;
-  return withOverrides(config, [...builtInJobs(config, deps, retention), ...config.file.backups.sources.map((source) => sourceJob(config, source, retention))]);
+  return withOverrides(config, [
+    ...builtInJobs(config, deps, retention),
+    ...config.file.backups.sources.map((source) => sourceJob(config, source, retention)),
+    ...lifecycleJobs(config, deps.lifecycle),
+  ]);
 }
 
 /** Applies `jobs.<name>` of the config file: schedule, zone, missed-run policy, timeout, retries, enabled. */
