@@ -19,6 +19,7 @@ const database: LifecycleDatabase = {
   dialect: real.dialect,
   placeholder: (i, type) => real.placeholder(i, type),
   rowJson: (alias, columns) => real.rowJson(alias, columns),
+  exact: (column) => real.exact(column),
   describe: (t) => real.describe(t),
   plannedIndex: (sql, params, o) => real.plannedIndex(sql, params, o),
   failureOf: (e) => real.failureOf(e),

@@ -96,6 +96,7 @@ describe('against a real database, nothing runs before the catalog check passes'
       dialect: real.dialect,
       placeholder: (i) => real.placeholder(i),
       rowJson: (a, c) => real.rowJson(a, c),
+      exact: (c) => real.exact(c),
       describe: (t) => real.describe(t),
       plannedIndex: (s, p, o) => real.plannedIndex(s, p, o),
       failureOf: (e) => real.failureOf(e),

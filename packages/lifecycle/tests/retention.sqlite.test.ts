@@ -71,7 +71,7 @@ test('archive-then-delete of a million-row SQLite table to local disk (ISO text 
   const [plan] = (await lifecycle.plan({ now })) as TablePlan[];
   expect(plan!.rows).toBe(1_000_000 - 180 * 4320);
   expect(plan!.index.ageIndex).toBe('events_created_at');
-  expect(plan!.index.batchIndex).toBe('INTEGER PRIMARY KEY');
+  expect(plan!.index.batchIndex).toBe('events_created_at');
   const [result] = (await lifecycle.run({ now })) as TableResult[];
   expect(result!.rowsDeleted).toBe(plan!.rows);
   console.log(`sqlite archive-then-delete: ${result!.rowsDeleted} rows in ${result!.batches} batches, ${result!.durationMs} ms`);

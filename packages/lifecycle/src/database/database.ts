@@ -52,6 +52,11 @@ export interface LifecycleDatabase {
   readonly dialect: Dialect;
   /** Placeholder for the `index`-th (1-based) parameter, cast to `type` where the dialect needs it. */
   placeholder(index: number, type?: string): string;
+  /**
+   * A column as a value that survives the round trip back into a parameter exactly (PostgreSQL: its
+   * text form, so microseconds and 64-bit integers are kept; SQLite: the stored value).
+   */
+  exact(column: string): string;
   /** SQL expression giving one row of `alias` (or of the unaliased table) as JSON text. */
   rowJson(alias: string, columns: ColumnInfo[]): string;
   /** Runs `fn` in one transaction with the given deadlines; rolls back when it throws. */

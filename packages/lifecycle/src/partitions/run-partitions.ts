@@ -128,10 +128,10 @@ async function archivePartition(ctx: RunContext, run: RunRecord, policy: Partiti
   for (let chunk = 0; ; chunk++) {
     const batch = await ctx.db.transaction(batchDeadlines(ctx.limits), (tx) => selectRows(tx, ctx.db, target, undefined, after, undefined, PARTITION_CHUNK));
     if (batch.length === 0) break;
-    const manifest = await ctx.archives!.write({ policy: policy.name, table: name, runId: run.id, seq: seq * 10_000 + chunk, keyColumns: target.key.map((k) => k.name), first: batch[0]!.key, last: batch.at(-1)!.key, columns: target.table.columns, lines: batch.map((r) => r.json) });
+    const manifest = await ctx.archives!.write({ policy: policy.name, table: name, runId: run.id, seq: seq * 10_000 + chunk, keyColumns: target.keyset.map((k) => k.name), first: batch[0]!.position, last: batch.at(-1)!.position, columns: target.table.columns, lines: batch.map((r) => r.json) });
     keys.push(manifest.dataKey);
     rows += batch.length;
-    after = batch.at(-1)!.key;
+    after = batch.at(-1)!.position;
   }
   await ctx.ledger.updateBatch(undefined, run, seq, { rowsArchived: rows });
   return { rows, keys };

@@ -58,6 +58,10 @@ class PostgresDatabase implements LifecycleDatabase {
     return type ? `$${index}::${type}` : `$${index}`;
   }
 
+  exact(column: string): string {
+    return `${column}::text`;
+  }
+
   rowJson(alias: string): string {
     return `row_to_json(${alias})::text`;
   }

@@ -31,6 +31,10 @@ class SqliteDatabase implements LifecycleDatabase {
     return `@p${index}`;
   }
 
+  exact(column: string): string {
+    return column;
+  }
+
   rowJson(_alias: string, columns: ColumnInfo[]): string {
     // JSON cannot hold a BLOB: those columns are written as hex text.
     const pairs = columns.map((c) => `'${c.name}', ${/BLOB/i.test(c.type) ? `hex(${quoteIdent(c.name)})` : quoteIdent(c.name)}`);

@@ -3,7 +3,7 @@ import type { RunContext } from '../context';
 import { planDeadlines } from '../context';
 import { NoIndexError } from '../errors';
 import type { TableTarget } from './table-target';
-import { keyOf, orderSql, Params, predicateSql, rangeSql } from './table-target';
+import { orderSql, Params, predicateSql, rangeSql, selectPositions } from './table-target';
 
 /** What a table policy would do, before it does anything. */
 export interface TablePlan {
@@ -14,7 +14,7 @@ export interface TablePlan {
   /** Rows older than this (ISO) are reached. */
   cutoff: string;
   rows: number;
-  /** First and last key of the reached rows in keyset order (undefined when none). */
+  /** First and last position of the reached rows in keyset order — `[age, ...key]`, as the database writes them (undefined when none). */
   keyRange: { first: unknown[]; last: unknown[] } | undefined;
   /** The index whose first column is the age column, and the index the planner picks for a batch. */
   index: { ageIndex: string | undefined; batchIndex: string | undefined };
@@ -38,20 +38,15 @@ export async function planTable(ctx: RunContext, target: TableTarget, cutoff: Da
     warnings.push(`no index starts with ${target.timestamp.name}: counting and every batch scan the table (${fix})`);
   }
   const counted = await db.transaction(planDeadlines(ctx.limits), async (tx) => {
-    const range = (direction: 'ASC' | 'DESC') => {
-      const params = new Params(db);
-      const where = `${predicateSql(target, cutoff, params)} AND ${rangeSql(target, startAfter, upTo, params)}`;
-      return tx.query<Record<string, unknown>>(`SELECT ${target.key.map((k) => quoteIdent(k.name)).join(', ')} FROM ${target.sql} WHERE ${where} ORDER BY ${orderSql(target, direction)} LIMIT 1`, params.values);
-    };
     const params = new Params(db);
     const where = `${predicateSql(target, cutoff, params)} AND ${rangeSql(target, startAfter, upTo, params)}`;
     const [count] = await tx.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${target.sql} WHERE ${where}`, params.values);
-    const [first] = await range('ASC');
-    const [last] = await range('DESC');
+    const [first] = await selectPositions(tx, db, target, cutoff, startAfter, upTo, 1, 'ASC');
+    const [last] = await selectPositions(tx, db, target, cutoff, startAfter, upTo, 1, 'DESC');
     return { rows: Number(count?.n ?? 0), first, last };
   });
   const batchParams = new Params(db);
-  const batchWhere = `${predicateSql(target, cutoff, batchParams)} AND ${rangeSql(target, counted.first ? keyOf(target, counted.first) : undefined, counted.last ? keyOf(target, counted.last) : undefined, batchParams)}`;
+  const batchWhere = `${predicateSql(target, cutoff, batchParams)} AND ${rangeSql(target, counted.first, counted.last, batchParams)}`;
   const batchIndex = await db.plannedIndex(`SELECT * FROM ${target.sql} WHERE ${batchWhere} ORDER BY ${orderSql(target)} LIMIT ${batchSize}`, batchParams.values, planDeadlines(ctx.limits));
   if (!batchIndex) warnings.push(`the planner scans ${policy.table} for a batch instead of using an index`);
   return {
@@ -61,7 +56,7 @@ export async function planTable(ctx: RunContext, target: TableTarget, cutoff: Da
     table: policy.table,
     cutoff: cutoff.toISOString(),
     rows: counted.rows,
-    keyRange: counted.first && counted.last ? { first: keyOf(target, counted.first), last: keyOf(target, counted.last) } : undefined,
+    keyRange: counted.first && counted.last ? { first: counted.first, last: counted.last } : undefined,
     index: { ageIndex: target.ageIndex, batchIndex },
     estimatedBatches: Math.ceil(counted.rows / batchSize),
     warnings,

@@ -1,6 +1,5 @@
 import type { RunContext } from '../context';
 import { batchDeadlines } from '../context';
-import { quoteIdent } from '../database/database';
 import { ConcurrentChangeError, LifecycleAbortedError, PolicyBusyError, UnsupportedError } from '../errors';
 import type { BatchRecord, RunRecord } from '../ledger/ledger';
 import type { TablePolicy } from '../policy/policy-schema';
@@ -10,7 +9,7 @@ import { BatchSizer } from './batch-sizer';
 import type { TablePlan } from './plan-table';
 import { planTable } from './plan-table';
 import type { BatchRow, TableTarget } from './table-target';
-import { cutoffFor, deleteKeys, keyJson, keyOf, keySql, keyValueSql, maxBatchFor, Params, resolveTable, selectKeys, selectRows } from './table-target';
+import { cutoffFor, deleteKeys, keyJson, keyOf, maxBatchFor, resolveTable, rowsBetween, selectPositions, selectRows } from './table-target';
 
 /** What one run of a table policy did. */
 export interface TableResult {
@@ -35,10 +34,10 @@ export interface TableResult {
 class RowsChanged extends Error {}
 
 /** True when the deleted rows are exactly the archived ones, byte for byte. */
-function sameRows(deleted: BatchRow[], archived: BatchRow[]): boolean {
+function sameRows(deleted: string[], archived: BatchRow[]): boolean {
   if (deleted.length !== archived.length) return false;
   const lines = new Set(archived.map((r) => r.json));
-  return deleted.every((r) => lines.has(r.json));
+  return deleted.every((json) => lines.has(json));
 }
 
 const parseKey = (json: string | undefined): unknown[] | undefined => (json === undefined ? undefined : (JSON.parse(json) as unknown[]));
@@ -135,10 +134,8 @@ class TableRun {
     const { lockTimeouts } = await withLockRetry(ctx, this.#policy.name, this.#policy.batch?.pauseMs ?? 100, () => this.sizer.shrink(), () =>
       ctx.db.transaction(batchDeadlines(ctx.limits), async (tx) => {
         await ctx.ledger.heartbeat(tx, this.run);
-        const params = new Params(ctx.db);
-        const range = `${keySql(target)} >= ${keyValueSql(target, parseKey(batch.firstKey)!, params)} AND ${keySql(target)} <= ${keyValueSql(target, parseKey(batch.lastKey)!, params)}`;
-        const rows = await tx.query<Record<string, unknown>>(`SELECT ${target.key.map((k) => quoteIdent(k.name)).join(', ')}, ${ctx.db.rowJson('t', target.table.columns)} AS core_row FROM ${target.sql} AS t WHERE ${range}`, params.values);
-        const keys = rows.filter((row) => lines.has(String(row.core_row))).map((row) => keyOf(target, row));
+        const rows = await rowsBetween(tx, ctx.db, target, parseKey(batch.firstKey)!, parseKey(batch.lastKey)!);
+        const keys = rows.filter((row) => lines.has(row.json)).map((row) => row.key);
         const deleted = await deleteKeys(tx, ctx.db, target, this.#cutoff, keys, false);
         const kept = lines.size - deleted.length;
         await ctx.ledger.updateBatch(tx, this.run, batch.seq, { status: 'done', rowsArchived: batch.rowsArchived, rowsDeleted: deleted.length, ...(kept > 0 ? { error: `${kept} archived rows were gone or had changed when the run resumed; they were not deleted` } : {}) });
@@ -179,11 +176,11 @@ class TableRun {
       ctx.db.transaction(batchDeadlines(ctx.limits), async (tx) => {
         const began = Date.now();
         await ctx.ledger.heartbeat(tx, this.run);
-        const keys = await selectKeys(tx, ctx.db, target, this.#cutoff, after, upTo, Math.min(size, this.sizer.size));
-        if (keys.length === 0) return undefined;
-        const deleted = await deleteKeys(tx, ctx.db, target, this.#cutoff, keys, false);
-        await ctx.ledger.addBatch(tx, this.run, { seq: this.#seq, status: 'done', firstKey: keyJson(keys[0]!), lastKey: keyJson(keys.at(-1)!), archiveKey: undefined, sha256: undefined, rowsArchived: 0, rowsDeleted: deleted.length, size: keys.length, durationMs: Date.now() - began, error: undefined });
-        return { last: keys.at(-1)!, rows: keys.length, deleted: deleted.length };
+        const positions = await selectPositions(tx, ctx.db, target, this.#cutoff, after, upTo, Math.min(size, this.sizer.size));
+        if (positions.length === 0) return undefined;
+        const deleted = await deleteKeys(tx, ctx.db, target, this.#cutoff, positions.map((p) => keyOf(target, p)), false);
+        await ctx.ledger.addBatch(tx, this.run, { seq: this.#seq, status: 'done', firstKey: keyJson(positions[0]!), lastKey: keyJson(positions.at(-1)!), archiveKey: undefined, sha256: undefined, rowsArchived: 0, rowsDeleted: deleted.length, size: positions.length, durationMs: Date.now() - began, error: undefined });
+        return { last: positions.at(-1)!, rows: positions.length, deleted: deleted.length };
       }),
     );
     this.lockTimeouts += lockTimeouts;
@@ -207,18 +204,18 @@ class TableRun {
     const seq = this.#seq++;
     const archives = ctx.archives!;
     const dataKey = archives.dataKeyOf({ policy: policy.name, table: policy.table, runId: this.run.id, seq });
-    const batch = { seq, firstKey: keyJson(rows[0]!.key), lastKey: keyJson(rows.at(-1)!.key), archiveKey: dataKey, sha256: undefined, rowsArchived: 0, rowsDeleted: 0, size: rows.length, durationMs: 0, error: undefined };
+    const batch = { seq, firstKey: keyJson(rows[0]!.position), lastKey: keyJson(rows.at(-1)!.position), archiveKey: dataKey, sha256: undefined, rowsArchived: 0, rowsDeleted: 0, size: rows.length, durationMs: 0, error: undefined };
     await ctx.db.transaction(batchDeadlines(ctx.limits), async (tx) => {
       await ctx.ledger.heartbeat(tx, this.run);
       await ctx.ledger.addBatch(tx, this.run, { ...batch, status: 'pending' });
     });
-    const manifest = await archives.write({ policy: policy.name, table: policy.table, runId: this.run.id, seq, keyColumns: target.key.map((k) => k.name), first: rows[0]!.key, last: rows.at(-1)!.key, columns: target.table.columns, lines: rows.map((r) => r.json) });
+    const manifest = await archives.write({ policy: policy.name, table: policy.table, runId: this.run.id, seq, keyColumns: target.keyset.map((k) => k.name), first: rows[0]!.position, last: rows.at(-1)!.position, columns: target.table.columns, lines: rows.map((r) => r.json) });
     if (policy.action === 'archive') {
       await ctx.ledger.updateBatch(undefined, this.run, seq, { status: 'done', sha256: manifest.sha256, rowsArchived: rows.length, durationMs: Date.now() - began });
       this.#archived += rows.length;
       this.#batches++;
       this.archives.push(dataKey);
-      return { last: rows.at(-1)!.key, rows: rows.length };
+      return { last: rows.at(-1)!.position, rows: rows.length };
     }
     await ctx.ledger.updateBatch(undefined, this.run, seq, { status: 'archived', sha256: manifest.sha256, rowsArchived: rows.length });
     try {
@@ -236,7 +233,7 @@ class TableRun {
       this.#deleted += deleted.value;
       this.#batches++;
       this.archives.push(dataKey);
-      return { last: rows.at(-1)!.key, rows: rows.length };
+      return { last: rows.at(-1)!.position, rows: rows.length };
     } catch (error) {
       if (!(error instanceof RowsChanged)) throw error;
       // Rolled back: the rows changed after they were archived. Drop that archive and read the batch again.

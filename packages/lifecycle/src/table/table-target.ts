@@ -13,7 +13,10 @@ export interface TableTarget {
   table: TableInfo;
   /** The table as SQL. */
   sql: string;
+  /** The columns that identify a row (the primary key unless the policy names others): what a delete names. */
   key: ColumnInfo[];
+  /** The order batches walk: the age column, then the key, so each batch is one range of the age index. */
+  keyset: ColumnInfo[];
   timestamp: ColumnInfo;
   timeFormat: TimeFormat;
   /** For `iso-text`: whether stored values use `T` or a space between date and time. */
@@ -47,7 +50,8 @@ export async function resolveTable(db: LifecycleDatabase, policy: TablePolicy, o
     if (sample && /^\d{4}-\d\d-\d\d \d/.test(String(sample.v))) isoSeparator = ' ';
   }
   const ageIndex = table.indexes.find((i) => i.columns[0] === timestamp.name)?.name;
-  return { policy, table, sql: quoteTable(policy.table), key, timestamp, timeFormat, isoSeparator, ageIndex };
+  const keyset = [timestamp, ...key.filter((k) => k.name !== timestamp.name)];
+  return { policy, table, sql: quoteTable(policy.table), key, keyset, timestamp, timeFormat, isoSeparator, ageIndex };
 }
 
 /** The cut-off as the age column stores it. */
@@ -105,43 +109,65 @@ export function predicateSql(target: TableTarget, cutoff: Date, params: Params):
   return parts.join(' AND ');
 }
 
-/** The key columns as a SQL row (`"id"` or `("a", "b")`). */
-export function keySql(target: TableTarget): string {
-  const names = target.key.map((k) => quoteIdent(k.name));
+/** A column list as SQL (`"id"` or `("a", "b")`). */
+function rowOf(columns: ColumnInfo[]): string {
+  const names = columns.map((c) => quoteIdent(c.name));
   return names.length === 1 ? names[0]! : `(${names.join(', ')})`;
 }
 
-/** A key value as a bound SQL row. */
-export function keyValueSql(target: TableTarget, key: unknown[], params: Params): string {
-  const parts = target.key.map((k, i) => params.add(key[i], k.type));
+/** Values bound as a SQL row, each cast to its column's type. */
+function valuesOf(columns: ColumnInfo[], values: unknown[], params: Params): string {
+  const parts = columns.map((c, i) => params.add(values[i], c.type));
   return parts.length === 1 ? parts[0]! : `(${parts.join(', ')})`;
 }
 
-/** `ORDER BY` of the keyset. */
+/** `ORDER BY` of the keyset: the age column, then the key. */
 export function orderSql(target: TableTarget, direction: 'ASC' | 'DESC' = 'ASC'): string {
-  return target.key.map((k) => `${quoteIdent(k.name)} ${direction}`).join(', ');
+  return target.keyset.map((k) => `${quoteIdent(k.name)} ${direction}`).join(', ');
 }
 
-/** Bounds of a keyset range: after `after` (exclusive) up to `upTo` (inclusive). */
-export function rangeSql(target: TableTarget, after: unknown[] | undefined, upTo: unknown[] | undefined, params: Params): string {
+/**
+ * Bounds of a keyset range: after `after` (exclusive) up to `upTo` (inclusive). The age column is
+ * bounded on its own as well, so a plain index on it serves the range (a row comparison alone does not).
+ */
+export function rangeSql(target: TableTarget, after: unknown[] | undefined, upTo: unknown[] | undefined, params: Params, inclusiveFrom = false): string {
   const parts: string[] = [];
-  if (after) parts.push(`${keySql(target)} > ${keyValueSql(target, after, params)}`);
-  if (upTo) parts.push(`${keySql(target)} <= ${keyValueSql(target, upTo, params)}`);
+  const age = quoteIdent(target.timestamp.name);
+  const ageType = target.keyset[0]!.type;
+  if (after) {
+    parts.push(`${age} >= ${params.add(after[0], ageType)}`);
+    parts.push(`${rowOf(target.keyset)} ${inclusiveFrom ? '>=' : '>'} ${valuesOf(target.keyset, after, params)}`);
+  }
+  if (upTo) {
+    parts.push(`${age} <= ${params.add(upTo[0], ageType)}`);
+    parts.push(`${rowOf(target.keyset)} <= ${valuesOf(target.keyset, upTo, params)}`);
+  }
   return parts.length ? parts.join(' AND ') : 'TRUE';
 }
 
-/** A row's key, read from a result row by the key's column names. */
-export function keyOf(target: TableTarget, row: Record<string, unknown>): unknown[] {
-  return target.key.map((k) => row[k.name]);
+/** The keyset columns of a row, as exact values, under the names `core_p0`, `core_p1`, … */
+export function positionColumns(db: LifecycleDatabase, target: TableTarget): string {
+  return target.keyset.map((k, i) => `${db.exact(quoteIdent(k.name))} AS core_p${i}`).join(', ');
 }
 
-/** Keys as JSON for the ledger (dates as ISO text; 64-bit integers stay text as PostgreSQL returned them). */
-export function keyJson(key: unknown[]): string {
-  return JSON.stringify(key);
+/** A row's position in the keyset (age value, then key values), read from `positionColumns`. */
+export function positionOf(target: TableTarget, row: Record<string, unknown>): unknown[] {
+  return target.keyset.map((_, i) => row[`core_p${i}`]);
 }
 
-/** The key columns and the row's JSON text of a keyset batch. */
+/** The key (identity) part of a position. */
+export function keyOf(target: TableTarget, position: unknown[]): unknown[] {
+  return target.key.map((k) => position[target.keyset.indexOf(k)]);
+}
+
+/** Positions as JSON for the ledger and manifests (exact text values, so they bind back unchanged). */
+export function keyJson(position: unknown[]): string {
+  return JSON.stringify(position);
+}
+
+/** One row of a batch: its keyset position, its key, and its JSON text. */
 export interface BatchRow {
+  position: unknown[];
   key: unknown[];
   json: string;
 }
@@ -150,26 +176,37 @@ export interface BatchRow {
 export async function selectRows(tx: SqlRunner, db: LifecycleDatabase, target: TableTarget, cutoff: Date | undefined, after: unknown[] | undefined, upTo: unknown[] | undefined, limit: number): Promise<BatchRow[]> {
   const params = new Params(db);
   const where = [cutoff ? predicateSql(target, cutoff, params) : 'TRUE', rangeSql(target, after, upTo, params)].join(' AND ');
-  const rows = await tx.query<Record<string, unknown>>(
-    `SELECT ${target.key.map((k) => quoteIdent(k.name)).join(', ')}, ${db.rowJson('t', target.table.columns)} AS core_row FROM ${target.sql} AS t WHERE ${where} ORDER BY ${orderSql(target)} LIMIT ${Math.floor(limit)}`,
-    params.values,
-  );
-  return rows.map((row) => ({ key: keyOf(target, row), json: String(row.core_row) }));
+  const rows = await tx.query<Record<string, unknown>>(`SELECT ${positionColumns(db, target)}, ${db.rowJson('t', target.table.columns)} AS core_row FROM ${target.sql} AS t WHERE ${where} ORDER BY ${orderSql(target)} LIMIT ${Math.floor(limit)}`, params.values);
+  return rows.map((row) => {
+    const position = positionOf(target, row);
+    return { position, key: keyOf(target, position), json: String(row.core_row) };
+  });
 }
 
-/** Selects the next batch's keys only (for a plain delete). */
-export async function selectKeys(tx: SqlRunner, db: LifecycleDatabase, target: TableTarget, cutoff: Date, after: unknown[] | undefined, upTo: unknown[] | undefined, limit: number): Promise<unknown[][]> {
+/** Selects the next batch's positions only (for a plain delete). */
+export async function selectPositions(tx: SqlRunner, db: LifecycleDatabase, target: TableTarget, cutoff: Date, after: unknown[] | undefined, upTo: unknown[] | undefined, limit: number, direction: 'ASC' | 'DESC' = 'ASC'): Promise<unknown[][]> {
   const params = new Params(db);
   const where = `${predicateSql(target, cutoff, params)} AND ${rangeSql(target, after, upTo, params)}`;
-  const rows = await tx.query<Record<string, unknown>>(`SELECT ${target.key.map((k) => quoteIdent(k.name)).join(', ')} FROM ${target.sql} WHERE ${where} ORDER BY ${orderSql(target)} LIMIT ${Math.floor(limit)}`, params.values);
-  return rows.map((row) => keyOf(target, row));
+  const rows = await tx.query<Record<string, unknown>>(`SELECT ${positionColumns(db, target)} FROM ${target.sql} WHERE ${where} ORDER BY ${orderSql(target, direction)} LIMIT ${Math.floor(limit)}`, params.values);
+  return rows.map((row) => positionOf(target, row));
+}
+
+/** Rows whose position lies in [first, last] (both inclusive), whatever their age: what a verified archive's batch covered. */
+export async function rowsBetween(tx: SqlRunner, db: LifecycleDatabase, target: TableTarget, first: unknown[], last: unknown[]): Promise<BatchRow[]> {
+  const params = new Params(db);
+  const where = rangeSql(target, first, last, params, true);
+  const rows = await tx.query<Record<string, unknown>>(`SELECT ${positionColumns(db, target)}, ${db.rowJson('t', target.table.columns)} AS core_row FROM ${target.sql} AS t WHERE ${where}`, params.values);
+  return rows.map((row) => {
+    const position = positionOf(target, row);
+    return { position, key: keyOf(target, position), json: String(row.core_row) };
+  });
 }
 
 /**
  * Deletes exactly `keys` (still matching the policy: a row that stopped matching stays) and returns
- * what was deleted, each row's JSON text included so it can be compared with its archive.
+ * the JSON text of each deleted row (empty strings without `withRows`), to compare with its archive.
  */
-export async function deleteKeys(tx: SqlRunner, db: LifecycleDatabase, target: TableTarget, cutoff: Date, keys: unknown[][], withRows: boolean): Promise<BatchRow[]> {
+export async function deleteKeys(tx: SqlRunner, db: LifecycleDatabase, target: TableTarget, cutoff: Date, keys: unknown[][], withRows: boolean): Promise<string[]> {
   if (keys.length === 0) return [];
   const params = new Params(db);
   let keyList: string;
@@ -181,9 +218,9 @@ export async function deleteKeys(tx: SqlRunner, db: LifecycleDatabase, target: T
     keyList = `VALUES ${keys.map((key) => `(${target.key.map((k, i) => params.add(key[i], k.type)).join(', ')})`).join(', ')}`;
   }
   const predicate = predicateSql(target, cutoff, params);
-  const returning = `${target.key.map((k) => quoteIdent(k.name)).join(', ')}${withRows ? `, ${db.rowJson('t', target.table.columns)} AS core_row` : ''}`;
-  const rows = await tx.query<Record<string, unknown>>(`DELETE FROM ${target.sql} AS t WHERE ${keySql(target)} IN (${keyList}) AND ${predicate} RETURNING ${returning}`, params.values);
-  return rows.map((row) => ({ key: keyOf(target, row), json: withRows ? String(row.core_row) : '' }));
+  const returning = withRows ? `${db.rowJson('t', target.table.columns)} AS core_row` : '1 AS core_row';
+  const rows = await tx.query<Record<string, unknown>>(`DELETE FROM ${target.sql} AS t WHERE ${rowOf(target.key)} IN (${keyList}) AND ${predicate} RETURNING ${returning}`, params.values);
+  return rows.map((row) => (withRows ? String(row.core_row) : ''));
 }
 
 /** Most keys one SQLite statement can bind (its limit is 32,766 parameters). */
