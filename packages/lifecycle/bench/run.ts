@@ -126,7 +126,7 @@ const fixedBatches: Contender = {
 const ours: Contender = {
   name: '@core/lifecycle (delete policy, defaults)',
   run: async (table, cutoff) => {
-    const lifecycle = new Lifecycle({ database: postgresDatabase({ connection: url }), policies: [{ name: `bench-${table}`, table, timestampColumn: 'created_at', olderThan: '0d', action: 'delete' }] });
+    const lifecycle = new Lifecycle({ database: postgresDatabase({ connection: url }), policies: [{ name: `bench-${table}`, table, timestampColumn: 'created_at', olderThan: '0d', action: 'delete', ...(process.env.BENCH_BATCH ? { batch: JSON.parse(process.env.BENCH_BATCH) } : {}) }] });
     try {
       const [result] = (await lifecycle.run({ now: cutoff })) as TableResult[];
       return result!.rowsDeleted;
@@ -135,6 +135,20 @@ const ours: Contender = {
     }
   },
 };
+
+/** The clients alone for `seconds` on a fresh copy: the floor every contender's p99 sits on. */
+async function baseline(table: string, seconds: number): Promise<{ p99: number; opsPerSecond: number }> {
+  await freshCopy(table);
+  const window = { open: false };
+  const clients = startClients(table, window);
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  window.open = true;
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  window.open = false;
+  const load = await clients.stop();
+  console.log(`no deletion (baseline): clients p99 ${load.p99.toFixed(1)} ms, ${Math.round(load.opsPerSecond)} ops/s over ${load.ops} ops`);
+  return load;
+}
 
 /** Runs one contender on a fresh copy under the 16 clients: deletion rows/s, the clients' p99 and ops/s during it. */
 async function underLoad(contender: Contender, table: string, cutoff: Date): Promise<{ rate: number; p99: number; opsPerSecond: number; seconds: number }> {
@@ -184,6 +198,12 @@ runMain(async () => {
   try {
     console.log(`creating ${TOTAL.toLocaleString('en-US')} rows (${OLD.toLocaleString('en-US')} past the cut-off) in ${dbName}…`);
     const cutoff = await createTemplate();
+    if (process.env.BENCH_ONLY === 'ours') {
+      await baseline('base_t', 10);
+      await underLoad(ours, 'ours_t', cutoff);
+      return;
+    }
+    const floor = await baseline('base_t', 10);
     const plain = await underLoad(plainDelete, 'plain_t', cutoff);
     const fixed = await underLoad(fixedBatches, 'fixed_t', cutoff);
     const mine = await underLoad(ours, 'ours_t', cutoff);
@@ -196,6 +216,7 @@ runMain(async () => {
       faster(`deletion rate`, mine.rate, fixedBatches.name, fixed.rate, undefined, 'rows/s'),
       ...(await archiving(cutoff, root)),
     ];
+    console.log(`(the clients alone, no deletion: p99 ${floor.p99.toFixed(1)} ms, ${Math.round(floor.opsPerSecond)} ops/s)`);
     report(results, join(import.meta.dirname, 'results.json'));
   } finally {
     await admin((c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));

@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunContext } from './context';
 import { LifecycleAbortedError, LockTimeoutError } from './errors';
 
+/** Pause between batches unless a policy sets `batch.pauseMs`, ms (the base of the back-off after a lock timeout too). */
+export const DEFAULT_PAUSE_MS = 50;
+
 /** Waits `ms`, or throws `LifecycleAbortedError` as soon as the run is cancelled. */
 export async function pause(ctx: RunContext, policy: string, ms: number): Promise<void> {
   if (ms <= 0) return;

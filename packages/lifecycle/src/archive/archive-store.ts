@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 import type { StorageProvider } from '@core/cloud-storage';
 import { readAll } from '@core/cloud-storage';
 import type { ColumnInfo } from '../database/database';
@@ -29,6 +30,10 @@ export interface ArchiveStoreOptions {
   /** Seals every archive with AES-256-GCM under a key derived from this passphrase. */
   passphrase?: string;
 }
+
+// On the thread pool, not the event loop: a retention run shares its process with the service.
+const gzip = promisify(gzipCallback);
+const gunzip = promisify(gunzipCallback);
 
 function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -65,7 +70,8 @@ export class ArchiveStore {
   /** Writes data and manifest, reads the data back and checks it; resolves to the manifest. */
   async write(batch: ArchiveBatch): Promise<ArchiveManifest> {
     const plain = batch.lines.length === 0 ? '' : batch.lines.join('\n') + '\n';
-    const packed = gzipSync(plain, { level: 6 });
+    // Level 1: about three times the speed of the default for a fifth more bytes; the run should not be felt.
+    const packed = await gzip(plain, { level: 1 });
     const body = this.#keys ? await this.#keys.seal(packed) : packed;
     const dataKey = this.dataKeyOf(batch);
     const manifest: ArchiveManifest = {
@@ -115,7 +121,7 @@ export class ArchiveStore {
     const packed = manifest.encrypted ? await this.#keys!.open(stored, manifest.dataKey) : stored;
     let plain: Buffer;
     try {
-      plain = gunzipSync(packed);
+      plain = await gunzip(packed);
     } catch {
       throw new ArchiveMismatchError(manifest.dataKey, 'the gzip stream is damaged');
     }

@@ -59,6 +59,11 @@ export interface LifecycleDatabase {
   exact(column: string): string;
   /** SQL expression giving one row of `alias` (or of the unaliased table) as JSON text. */
   rowJson(alias: string, columns: ColumnInfo[]): string;
+  /**
+   * SQL giving the MD5 (hex) of `rowJson`, so a delete can return 32 bytes per row instead of the row
+   * to compare with its archive; absent where the database has no MD5 (the JSON itself is returned).
+   */
+  rowDigest?(alias: string, columns: ColumnInfo[]): string;
   /** Runs `fn` in one transaction with the given deadlines; rolls back when it throws. */
   transaction<T>(options: TransactionOptions, fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** The table, or undefined when it does not exist. */

@@ -5,7 +5,7 @@ import { quoteTable } from '../database/database';
 import { LifecycleAbortedError, PolicyBusyError, UnknownIdentifierError, UnsupportedError } from '../errors';
 import type { RunRecord } from '../ledger/ledger';
 import type { PartitionPolicy, TablePolicy } from '../policy/policy-schema';
-import { withLockRetry } from '../retry';
+import { DEFAULT_PAUSE_MS, withLockRetry } from '../retry';
 import { resolveTable, selectRows } from '../table/table-target';
 import { cutoffFor } from '../table/table-target';
 
@@ -83,7 +83,7 @@ export async function runPartitions(ctx: RunContext, policy: PartitionPolicy, dr
         rows = archived.rows;
         result.archives.push(...archived.keys);
       }
-      await withLockRetry(ctx, policy.name, policy.batch?.pauseMs ?? 100, () => undefined, () =>
+      await withLockRetry(ctx, policy.name, policy.batch?.pauseMs ?? DEFAULT_PAUSE_MS, () => undefined, () =>
         db.transaction(batchDeadlines(ctx.limits), async (tx) => {
           await ctx.ledger.heartbeat(tx, run);
           await tx.query(`DROP TABLE IF EXISTS ${quoteTable(part.name)}`);
@@ -104,7 +104,7 @@ export async function runPartitions(ctx: RunContext, policy: PartitionPolicy, dr
 
 /** Detaches one partition and records it in the same transaction (`detach` policies are done then). */
 async function detach(ctx: RunContext, run: RunRecord, policy: PartitionPolicy, name: string, seq: number): Promise<number> {
-  await withLockRetry(ctx, policy.name, policy.batch?.pauseMs ?? 100, () => undefined, () =>
+  await withLockRetry(ctx, policy.name, policy.batch?.pauseMs ?? DEFAULT_PAUSE_MS, () => undefined, () =>
     ctx.db.transaction(batchDeadlines(ctx.limits), async (tx) => {
       await ctx.ledger.heartbeat(tx, run);
       await tx.query(`ALTER TABLE ${quoteTable(policy.table)} DETACH PARTITION ${quoteTable(name)}`);

@@ -66,6 +66,10 @@ class PostgresDatabase implements LifecycleDatabase {
     return `row_to_json(${alias})::text`;
   }
 
+  rowDigest(alias: string): string {
+    return `md5(row_to_json(${alias})::text)`;
+  }
+
   async transaction<T>(options: TransactionOptions, fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {

@@ -12,9 +12,9 @@ export class BatchSizer {
   #size: number;
 
   constructor(options: BatchOptions = {}, cap = 100_000) {
-    this.max = Math.min(options.max ?? 20_000, cap);
+    this.max = Math.min(options.max ?? 50_000, cap);
     this.min = Math.min(options.min ?? 100, this.max);
-    this.targetMs = options.targetMs ?? 500;
+    this.targetMs = options.targetMs ?? 1_000;
     this.#size = Math.min(Math.max(options.initial ?? 1_000, this.min), this.max);
   }
 

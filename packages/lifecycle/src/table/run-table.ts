@@ -1,15 +1,16 @@
 import type { RunContext } from '../context';
+import type { LifecycleDatabase } from '../database/database';
 import { batchDeadlines } from '../context';
 import { ConcurrentChangeError, LifecycleAbortedError, PolicyBusyError, UnsupportedError } from '../errors';
 import type { BatchRecord, RunRecord } from '../ledger/ledger';
 import type { TablePolicy } from '../policy/policy-schema';
 import type { LifecycleProgress } from '../progress';
-import { pause, withLockRetry } from '../retry';
+import { DEFAULT_PAUSE_MS, pause, withLockRetry } from '../retry';
 import { BatchSizer } from './batch-sizer';
 import type { TablePlan } from './plan-table';
 import { planTable } from './plan-table';
 import type { BatchRow, TableTarget } from './table-target';
-import { cutoffFor, deleteKeys, keyJson, keyOf, maxBatchFor, resolveTable, rowsBetween, selectPositions, selectRows } from './table-target';
+import { cutoffFor, deleteBatch, deleteKeys, keyJson, maxBatchFor, resolveTable, rowFingerprint, rowsBetween, selectRows } from './table-target';
 
 /** What one run of a table policy did. */
 export interface TableResult {
@@ -33,11 +34,11 @@ export interface TableResult {
 
 class RowsChanged extends Error {}
 
-/** True when the deleted rows are exactly the archived ones, byte for byte. */
-function sameRows(deleted: string[], archived: BatchRow[]): boolean {
+/** True when the deleted rows are exactly the archived ones, byte for byte (by MD5 of the JSON where the database computes it). */
+function sameRows(db: LifecycleDatabase, deleted: string[], archived: BatchRow[]): boolean {
   if (deleted.length !== archived.length) return false;
-  const lines = new Set(archived.map((r) => r.json));
-  return deleted.every((json) => lines.has(json));
+  const lines = new Set(archived.map((r) => rowFingerprint(db, r.json)));
+  return deleted.every((fingerprint) => lines.has(fingerprint));
 }
 
 const parseKey = (json: string | undefined): unknown[] | undefined => (json === undefined ? undefined : (JSON.parse(json) as unknown[]));
@@ -131,7 +132,7 @@ class TableRun {
     const { ctx, target } = this;
     const manifest = await ctx.archives!.manifest(batch.archiveKey!);
     const lines = new Set(await ctx.archives!.lines(manifest));
-    const { lockTimeouts } = await withLockRetry(ctx, this.#policy.name, this.#policy.batch?.pauseMs ?? 100, () => this.sizer.shrink(), () =>
+    const { lockTimeouts } = await withLockRetry(ctx, this.#policy.name, this.#policy.batch?.pauseMs ?? DEFAULT_PAUSE_MS, () => this.sizer.shrink(), () =>
       ctx.db.transaction(batchDeadlines(ctx.limits), async (tx) => {
         await ctx.ledger.heartbeat(tx, this.run);
         const rows = await rowsBetween(tx, ctx.db, target, parseKey(batch.firstKey)!, parseKey(batch.lastKey)!);
@@ -154,7 +155,7 @@ class TableRun {
     const upTo = parseKey(this.run.upTo);
     if (!upTo) return;
     let after = start;
-    const basePause = this.#policy.batch?.pauseMs ?? 100;
+    const basePause = this.#policy.batch?.pauseMs ?? DEFAULT_PAUSE_MS;
     for (;;) {
       if (ctx.signal?.aborted) throw new LifecycleAbortedError(this.#policy.name);
       const began = Date.now();
@@ -172,15 +173,15 @@ class TableRun {
 
   async #deleteBatch(after: unknown[] | undefined, upTo: unknown[], size: number): Promise<{ last: unknown[]; rows: number } | undefined> {
     const { ctx, target } = this;
-    const { value, lockTimeouts } = await withLockRetry(ctx, this.#policy.name, this.#policy.batch?.pauseMs ?? 100, () => this.sizer.shrink(), () =>
+    const { value, lockTimeouts } = await withLockRetry(ctx, this.#policy.name, this.#policy.batch?.pauseMs ?? DEFAULT_PAUSE_MS, () => this.sizer.shrink(), () =>
       ctx.db.transaction(batchDeadlines(ctx.limits), async (tx) => {
         const began = Date.now();
         await ctx.ledger.heartbeat(tx, this.run);
-        const positions = await selectPositions(tx, ctx.db, target, this.#cutoff, after, upTo, Math.min(size, this.sizer.size));
-        if (positions.length === 0) return undefined;
-        const deleted = await deleteKeys(tx, ctx.db, target, this.#cutoff, positions.map((p) => keyOf(target, p)), false);
-        await ctx.ledger.addBatch(tx, this.run, { seq: this.#seq, status: 'done', firstKey: keyJson(positions[0]!), lastKey: keyJson(positions.at(-1)!), archiveKey: undefined, sha256: undefined, rowsArchived: 0, rowsDeleted: deleted.length, size: positions.length, durationMs: Date.now() - began, error: undefined });
-        return { last: positions.at(-1)!, rows: positions.length, deleted: deleted.length };
+        const limit = Math.min(size, this.sizer.size);
+        const batch = await deleteBatch(tx, ctx.db, target, this.#cutoff, after, upTo, limit);
+        if (!batch) return undefined;
+        await ctx.ledger.addBatch(tx, this.run, { seq: this.#seq, status: 'done', firstKey: keyJson(batch.first), lastKey: keyJson(batch.last), archiveKey: undefined, sha256: undefined, rowsArchived: 0, rowsDeleted: batch.deleted, size: limit, durationMs: Date.now() - began, error: undefined });
+        return { last: batch.last, rows: batch.deleted, deleted: batch.deleted };
       }),
     );
     this.lockTimeouts += lockTimeouts;
@@ -195,7 +196,7 @@ class TableRun {
     const { ctx, target } = this;
     const policy = this.#policy;
     const retry = () => this.sizer.shrink();
-    const basePause = policy.batch?.pauseMs ?? 100;
+    const basePause = policy.batch?.pauseMs ?? DEFAULT_PAUSE_MS;
     const began = Date.now();
     const read = await withLockRetry(ctx, policy.name, basePause, retry, () => ctx.db.transaction(batchDeadlines(ctx.limits), (tx) => selectRows(tx, ctx.db, target, this.#cutoff, after, upTo, Math.min(size, this.sizer.size))));
     this.lockTimeouts += read.lockTimeouts;
@@ -223,7 +224,7 @@ class TableRun {
         ctx.db.transaction(batchDeadlines(ctx.limits), async (tx) => {
           await ctx.ledger.heartbeat(tx, this.run);
           const gone = await deleteKeys(tx, ctx.db, target, this.#cutoff, rows.map((r) => r.key), true);
-          if (!sameRows(gone, rows)) throw new RowsChanged();
+          if (!sameRows(ctx.db, gone, rows)) throw new RowsChanged();
           await ctx.ledger.updateBatch(tx, this.run, seq, { status: 'done', rowsArchived: rows.length, rowsDeleted: gone.length, durationMs: Date.now() - began });
           return gone.length;
         }),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cutoffOf, parseAge } from '../age';
 import type { ColumnInfo, LifecycleDatabase, SqlRunner, TableInfo, TransactionOptions } from '../database/database';
 import { quoteIdent, quoteTable } from '../database/database';
@@ -203,8 +204,9 @@ export async function rowsBetween(tx: SqlRunner, db: LifecycleDatabase, target: 
 }
 
 /**
- * Deletes exactly `keys` (still matching the policy: a row that stopped matching stays) and returns
- * the JSON text of each deleted row (empty strings without `withRows`), to compare with its archive.
+ * Deletes exactly `keys` (still matching the policy: a row that stopped matching stays) and returns,
+ * for each deleted row, what `rowFingerprint` gives for its JSON text (the MD5 where the database has
+ * one; empty strings without `withRows`), to compare with its archive.
  */
 export async function deleteKeys(tx: SqlRunner, db: LifecycleDatabase, target: TableTarget, cutoff: Date, keys: unknown[][], withRows: boolean): Promise<string[]> {
   if (keys.length === 0) return [];
@@ -218,9 +220,42 @@ export async function deleteKeys(tx: SqlRunner, db: LifecycleDatabase, target: T
     keyList = `VALUES ${keys.map((key) => `(${target.key.map((k, i) => params.add(key[i], k.type)).join(', ')})`).join(', ')}`;
   }
   const predicate = predicateSql(target, cutoff, params);
-  const returning = withRows ? `${db.rowJson('t', target.table.columns)} AS core_row` : '1 AS core_row';
+  const returning = withRows ? `${db.rowDigest ? db.rowDigest('t', target.table.columns) : db.rowJson('t', target.table.columns)} AS core_row` : '1 AS core_row';
   const rows = await tx.query<Record<string, unknown>>(`DELETE FROM ${target.sql} AS t WHERE ${rowOf(target.key)} IN (${keyList}) AND ${predicate} RETURNING ${returning}`, params.values);
   return rows.map((row) => (withRows ? String(row.core_row) : ''));
+}
+
+/**
+ * One plain-delete batch: the next `limit` rows in keyset order that match the policy are deleted.
+ * Resolves to how many were deleted and the position of the last row the batch reached (undefined
+ * when none was left). On PostgreSQL it is one statement that returns one row, so no key crosses the
+ * wire and the service's event loop does no per-row work; SQLite selects the keys, then deletes them.
+ */
+export async function deleteBatch(tx: SqlRunner, db: LifecycleDatabase, target: TableTarget, cutoff: Date, after: unknown[] | undefined, upTo: unknown[] | undefined, limit: number): Promise<{ deleted: number; first: unknown[]; last: unknown[] } | undefined> {
+  if (db.dialect !== 'postgres') {
+    const positions = await selectPositions(tx, db, target, cutoff, after, upTo, limit);
+    if (positions.length === 0) return undefined;
+    const deleted = await deleteKeys(tx, db, target, cutoff, positions.map((p) => keyOf(target, p)), false);
+    return { deleted: deleted.length, first: positions[0]!, last: positions.at(-1)! };
+  }
+  const params = new Params(db);
+  const where = `${predicateSql(target, cutoff, params)} AND ${rangeSql(target, after, upTo, params)}`;
+  const keyNames = target.key.map((k) => quoteIdent(k.name)).join(', ');
+  const keysetNames = target.keyset.map((k) => quoteIdent(k.name)).join(', ');
+  const positions = (direction: 'ASC' | 'DESC') => `(SELECT json_build_array(${target.keyset.map((k) => `${quoteIdent(k.name)}::text`).join(', ')})::text FROM batch ORDER BY ${orderSql(target, direction)} LIMIT 1)`;
+  const [row] = await tx.query<{ deleted: string; first: string | null; last: string | null }>(
+    `WITH batch AS MATERIALIZED (SELECT ${keysetNames} FROM ${target.sql} WHERE ${where} ORDER BY ${orderSql(target)} LIMIT ${Math.floor(limit)}),
+          gone AS (DELETE FROM ${target.sql} AS t WHERE ${rowOf(target.key)} IN (SELECT ${keyNames} FROM batch) AND ${predicateSql(target, cutoff, params)} RETURNING 1)
+     SELECT (SELECT count(*) FROM gone) AS deleted, ${positions('ASC')} AS first, ${positions('DESC')} AS last`,
+    params.values,
+  );
+  if (!row?.last || !row.first) return undefined;
+  return { deleted: Number(row.deleted), first: JSON.parse(row.first) as unknown[], last: JSON.parse(row.last) as unknown[] };
+}
+
+/** What `deleteKeys` returns for a row whose JSON text is `json`: its MD5 where the database computes one, else the text. */
+export function rowFingerprint(db: LifecycleDatabase, json: string): string {
+  return db.rowDigest ? createHash('md5').update(json).digest('hex') : json;
 }
 
 /** Most keys one SQLite statement can bind (its limit is 32,766 parameters). */
