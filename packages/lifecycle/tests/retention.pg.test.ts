@@ -161,7 +161,7 @@ test('a transaction holding row locks makes batches back off and shrink; a concu
   const lifecycle = new Lifecycle({
     database: postgresDatabase({ connection: scratch.url }),
     limits: { lockTimeoutMs, maxLockRetries: 12 },
-    policies: [{ name: 'busy', table: 'busy', timestampColumn: 'at', olderThan: '30d', action: 'delete', batch: { initial: 1000, pauseMs: 50 } }],
+    policies: [{ name: 'busy', table: 'busy', timestampColumn: 'at', olderThan: '30d', action: 'delete', batch: { initial: 1000, targetMs: 200, pauseMs: 50 } }],
   });
   const sizes: number[] = [];
   const [result] = (await lifecycle.run({ onProgress: (e) => sizes.push(e.batchSize) })) as TableResult[];
@@ -174,8 +174,10 @@ test('a transaction holding row locks makes batches back off and shrink; a concu
   expect(Math.min(...sizes)).toBeLessThan(1000);
   expect(result!.rowsDeleted).toBe(20000 - 30 * 24);
   expect(writes).toBeGreaterThan(10);
-  // Rows the writer updated while the run wanted them: the run waits, never the writer beyond the bound (plus scheduling slack).
-  expect(longest).toBeLessThan(lockTimeoutMs + 2_000);
+  // The run is what waits for locks (and gives up at its lock timeout); the writer waits at most for one
+  // short batch to commit. The bound is generous for a loaded CI machine: without lock timeouts the
+  // writer would sit behind the 2.5 s holder and the run's queued DELETE.
+  expect(longest).toBeLessThan(2_500);
   await lifecycle.close();
 });
 
