@@ -1,4 +1,4 @@
-import { AlertEvaluator, defaultAlertRules, registerLifecycleMetrics, registerRepoMetrics } from '@core/monitor';
+import { AlertEvaluator, defaultAlertRules, MemoryPressure, registerLifecycleMetrics, registerRepoMetrics } from '@core/monitor';
 import { ComponentRegistry } from './component-registry';
 import { registerDashboard } from './dashboard/dashboard-routes';
 import type { Config } from './config/config';
@@ -20,6 +20,8 @@ export async function serve(config: Config): Promise<Service> {
   wiring.monitor?.attachMetrics(metrics.registry);
   registerRepoMetrics(metrics.registry, { stats: () => wiring.database.database.stats() });
   registerLifecycleMetrics(metrics.registry, { stats: () => wiring.lifecycle().stats() });
+  // Heap against 85 % of V8's limit; the MemoryPressure alert fires after 5 minutes over it.
+  new MemoryPressure({ onPressure: (reading) => logger.warn({ reasons: reading.reasons }, 'memory pressure') }).registerMetrics(metrics.registry);
   const service = new Service({ host: config.server.host, port: config.server.port, components, metrics, logger });
   const alerts = new AlertEvaluator(metrics.registry, {
     groups: defaultAlertRules(),

@@ -54,7 +54,7 @@ test('archive-then-delete of a million-row table into s3rver: planned, archived,
   const [plan] = (await lifecycle.plan({ now })) as TablePlan[];
   expect(plan!.rows).toBeGreaterThan(221_000);
   expect(plan!.rows).toBeLessThan(223_000);
-  expect(plan!.keyRange?.first).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+00$/), '1']); // [age as PostgreSQL writes it (microseconds kept), key]
+  expect(plan!.keyRange?.first).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?\+00$/), '1']); // [age as PostgreSQL writes it (microseconds kept, trailing zeros dropped), key]
   expect(plan!.index.ageIndex).toBe('events_created_at_idx');
   expect(plan!.estimatedBatches).toBe(Math.ceil(plan!.rows / 5_000));
   const events: LifecycleProgress[] = [];

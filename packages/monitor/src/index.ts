@@ -11,6 +11,8 @@ export { alertRulesYaml, defaultAlertRules } from './alerts/alert-rules';
 export type { AlertRule, AlertRuleGroup } from './alerts/alert-rules';
 export { registerRepoMetrics } from './metrics/repo-metrics';
 export { registerLifecycleMetrics } from './metrics/lifecycle-metrics';
+export { MemoryPressure } from './memory/memory-pressure';
+export type { MemoryPressureOptions, MemoryReading } from './memory/memory-pressure';
 export type { LifecycleStatsSource } from './metrics/lifecycle-metrics';
 export type { PoolSide, RepoStatsSource } from './metrics/repo-metrics';
 export { AlertEvaluator } from './alerts/alert-evaluator';

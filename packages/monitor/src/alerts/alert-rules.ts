@@ -64,6 +64,7 @@ export function defaultAlertRules(): AlertRuleGroup[] {
         rule('JobMissedRuns', 'increase(core_job_missed_runs_total[1h]) > 0', '', 'warning', 'Job {{ $labels.job }} missed scheduled runs'),
         rule('BackupStale', 'time() - core_job_last_success_timestamp_seconds{job=~"backup-(database|pg-base)"} > 26 * 3600', '', 'critical', 'No successful {{ $labels.job }} for more than 26 hours'),
         rule('BackupDrillFailed', 'increase(core_job_runs_total{job="backup-drill",result=~"failed|timeout"}[8d]) > 0', '', 'critical', 'The last restore drill failed: backups may not be restorable'),
+        rule('MemoryPressure', 'core_memory_pressure == 1', '5m', 'warning', 'The orchestrator is over its memory threshold (heap or RSS); caches are shedding entries'),
         rule('LifecycleVerificationFailed', 'increase(core_job_runs_total{job=~"lifecycle-.*",result="failed"}[1d]) > 0', '', 'critical', 'A lifecycle run failed (archives are verified before rows are deleted)'),
       ],
     },
