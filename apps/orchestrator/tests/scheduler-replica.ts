@@ -18,7 +18,7 @@ const scheduler = new Scheduler({
   owner: `replica-${process.pid}`,
   logger: pino({ level: 'silent' }),
   tickMs: 50,
-  leaseMs: 900,
+  leaseMs: 2_000,
   jobs: [
     { name: 'every-second', schedule: '* * * * * *', run: async ({ scheduledAt, attempt }) => record('every-second', scheduledAt, attempt) },
     {
