@@ -33,3 +33,5 @@ export { analyzeCosts, DEFAULT_PRICES, MINIMUM_DAYS, MIN_TRANSITION_BYTES } from
 export type { CostInput, CostRecommendation, CostReport, PriceTable } from './cost-analysis';
 export { applyExpiration, LifecycleRuleError, toAzurePolicy, toS3Lifecycle, validateLifecycle } from './lifecycle';
 export type { LifecycleRule, LifecycleTarget } from './lifecycle';
+export { metered } from './metered-provider';
+export type { MeteredProvider, StorageOperation, StorageStats } from './metered-provider';

@@ -110,6 +110,25 @@ export interface Collection {
   describe(): Promise<CollectionInfo>;
 }
 
+/** One collection's counters as `VectorStore.stats()` reports them. */
+export interface CollectionStats {
+  /** Live records, when known without a request (embedded: collections open in this process; Pinecone: undefined). */
+  records: number | undefined;
+  /** Queries since the store opened, and those that failed. */
+  queries: number;
+  queryErrors: number;
+  /** Time spent in queries, in seconds. */
+  querySeconds: number;
+  /** Median and 99th percentile of the last 1,024 queries, in seconds (absent before the first). */
+  p50Seconds?: number;
+  p99Seconds?: number;
+}
+
+/** What a store reports without a request: the collections this process opened or queried. */
+export interface VectorStoreStats {
+  collections: Record<string, CollectionStats>;
+}
+
 /** A set of collections on one backend. */
 export interface VectorStore {
   createCollection(spec: CollectionSpec): Promise<Collection>;
@@ -121,5 +140,7 @@ export interface VectorStore {
   sweep(now?: number): Promise<number>;
   /** `up` when the backend answers. */
   health(): Promise<{ status: 'up' | 'down'; detail?: string }>;
+  /** Counters read without a request (for `@core/monitor`'s collectors). */
+  stats(): VectorStoreStats;
   close(): Promise<void>;
 }

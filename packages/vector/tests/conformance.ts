@@ -96,6 +96,20 @@ export function vectorConformance(name: string, factory: StoreFactory): void {
       expect((await store.health()).status).toBe('up');
     });
 
+    it('counts and times queries per collection in stats(), failed ones too, without a request', async () => {
+      const store = await storeFor('cosine', 4);
+      const c = await store.createCollection({ name: 'counted', dimension: 4, metric: 'cosine' });
+      await c.upsert([{ id: 'a', vector: [1, 0, 0, 0] }, { id: 'b', vector: [0, 1, 0, 0] }]);
+      expect(store.stats().collections.counted?.queries ?? 0).toBe(0);
+      for (let i = 0; i < 3; i++) await c.query({ vector: [1, 0, 0, 0], topK: 1 });
+      await expect(c.query({ vector: [1, 0, 0, 0], topK: 0 })).rejects.toBeInstanceOf(InvalidArgumentError);
+      const counted = store.stats().collections.counted!;
+      expect(counted).toMatchObject({ queries: 4, queryErrors: 1 });
+      expect(counted.querySeconds).toBeGreaterThan(0);
+      expect(counted.p99Seconds).toBeGreaterThanOrEqual(counted.p50Seconds!);
+      if (counted.records !== undefined) expect(counted.records).toBe(2); // known without a request on the embedded backend
+    });
+
     it('upserts, gets, updates and deletes records; an upsert of an existing id replaces it', async () => {
       const store = await storeFor('cosine', 3);
       const c = await store.createCollection({ name: 'records', dimension: 3, metric: 'cosine' });

@@ -1,4 +1,5 @@
 import type { Metric, Progress } from '../types';
+import type { QueryStatsBook } from '../query-stats';
 
 /** A collection's fixed settings, stored in `collection.json`. */
 export interface CollectionConfig {
@@ -23,4 +24,6 @@ export interface EmbeddedRuntime {
   checkpointBytes: number;
   /** Progress of upserts, deletes and index builds. */
   onProgress?: (collection: string, progress: Progress) => void;
+  /** Where queries are counted and timed (the store's, for `stats()`). */
+  queries: QueryStatsBook;
 }

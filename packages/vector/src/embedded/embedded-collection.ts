@@ -134,6 +134,10 @@ export class EmbeddedCollection implements Collection {
   }
 
   async query(options: QueryOptions): Promise<Match[]> {
+    return this.#runtime.queries.time(this.name, async () => this.#query(options));
+  }
+
+  #query(options: QueryOptions): Match[] {
     assertQuery(options);
     const predicate = compileFilter(options.filter);
     const ns = namespaceOf(options.namespace);
@@ -180,6 +184,11 @@ export class EmbeddedCollection implements Collection {
       namespaces: this.#state.table.namespaceCounts(),
       bytes: sizes.reduce((a, b) => a + b, 0),
     };
+  }
+
+  /** Live records (every namespace). */
+  get recordCount(): number {
+    return this.#state.table.size;
   }
 
   /** Slots ever handed out (live records + freed slots waiting for reuse). */

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CollectionExistsError, CollectionNotFoundError, InvalidArgumentError, ReadOnlyError } from '../errors';
-import type { CollectionInfo, CollectionSpec, Progress, VectorStore } from '../types';
+import { QueryStatsBook } from '../query-stats';
+import type { CollectionInfo, CollectionSpec, Progress, VectorStore, VectorStoreStats } from '../types';
 import { assertCollectionName, assertMetric, assertPositiveInteger } from '../validate';
 import { CollectionLock } from './collection-lock';
 import { EmbeddedCollection, type CollectionConfig, type EmbeddedRuntime } from './embedded-collection';
@@ -47,6 +48,9 @@ export class EmbeddedVectorStore extends EventEmitter<EmbeddedStoreEvents> imple
   readonly #dir: string;
   readonly #runtime: EmbeddedRuntime;
   readonly #open = new Map<string, Promise<EmbeddedCollection>>();
+  /** The open collections once their opening finished (what `stats()` reads synchronously). */
+  readonly #ready = new Map<string, EmbeddedCollection>();
+  readonly #queries = new QueryStatsBook();
   readonly #sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: EmbeddedStoreOptions) {
@@ -60,6 +64,7 @@ export class EmbeddedVectorStore extends EventEmitter<EmbeddedStoreEvents> imple
       exactShare: options.exactShare ?? 0.1,
       checkpointBytes: options.checkpointBytes ?? 64 * 1024 * 1024,
       onProgress: (collection, progress) => this.emit('progress', collection, progress),
+      queries: this.#queries,
     };
     const interval = this.#runtime.readOnly ? 0 : (options.sweepIntervalMs ?? 60_000);
     if (interval > 0) {
@@ -79,10 +84,7 @@ export class EmbeddedVectorStore extends EventEmitter<EmbeddedStoreEvents> imple
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new CollectionExistsError(`collection "${config.name}" already exists`);
       throw error;
     }
-    const opening = EmbeddedCollection.create(dir, config, this.#runtime);
-    this.#open.set(config.name, opening);
-    opening.catch(() => this.#open.delete(config.name));
-    return opening;
+    return this.#track(config.name, EmbeddedCollection.create(dir, config, this.#runtime));
   }
 
   async collection(name: string): Promise<EmbeddedCollection> {
@@ -91,10 +93,17 @@ export class EmbeddedVectorStore extends EventEmitter<EmbeddedStoreEvents> imple
     if (!opening) {
       const dir = join(this.#dir, name);
       if (!(await isCollectionDir(dir))) throw new CollectionNotFoundError(`collection "${name}" does not exist`);
-      opening = EmbeddedCollection.open(dir, this.#runtime);
-      this.#open.set(name, opening);
-      opening.catch(() => this.#open.delete(name));
+      opening = this.#track(name, EmbeddedCollection.open(dir, this.#runtime));
     }
+    return opening;
+  }
+
+  #track(name: string, opening: Promise<EmbeddedCollection>): Promise<EmbeddedCollection> {
+    this.#open.set(name, opening);
+    opening.then(
+      (collection) => this.#open.get(name) === opening && this.#ready.set(name, collection),
+      () => this.#open.delete(name),
+    );
     return opening;
   }
 
@@ -119,6 +128,7 @@ export class EmbeddedVectorStore extends EventEmitter<EmbeddedStoreEvents> imple
     if (this.#runtime.readOnly) throw new ReadOnlyError(`cannot drop collection "${name}": the store is open read-only`);
     const opening = this.#open.get(name);
     this.#open.delete(name);
+    this.#ready.delete(name);
     if (opening) await (await opening).close().catch(() => undefined);
     const dir = join(this.#dir, name);
     if (!(await isCollectionDir(dir))) return false;
@@ -148,11 +158,17 @@ export class EmbeddedVectorStore extends EventEmitter<EmbeddedStoreEvents> imple
     }
   }
 
+  /** Open collections with their live record counts, and query counters of every collection queried. */
+  stats(): VectorStoreStats {
+    return { collections: this.#queries.snapshot(new Map([...this.#ready].map(([name, c]) => [name, c.recordCount]))) };
+  }
+
   /** Checkpoints and closes every open collection, releasing their write locks (idempotent). */
   async close(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper);
     const open = [...this.#open.values()];
     this.#open.clear();
+    this.#ready.clear();
     await Promise.all(open.map(async (o) => (await o).close()));
   }
 }

@@ -2,6 +2,7 @@ import type { Index, RecordMetadata } from '@pinecone-database/pinecone';
 import type { IPolicy } from 'cockatiel';
 import { BackendUnavailableError, InvalidArgumentError } from '../errors';
 import { compileFilter, type Filter } from '../filter';
+import type { QueryStatsBook } from '../query-stats';
 import { scoreFromDistance } from '../score';
 import type { Collection, CollectionInfo, Match, Metadata, Metric, Progress, QueryOptions, ScanOptions, StoredRecord, VectorRecord, WriteOptions } from '../types';
 import { assertId, assertMetadata, assertQuery, namespaceOf, prepareRecords, toVector } from '../validate';
@@ -35,8 +36,10 @@ export class PineconeCollection implements Collection {
   readonly #index: Index<RecordMetadata>;
   readonly #policy: IPolicy;
   readonly #prefix: string;
+  readonly #queries: QueryStatsBook;
 
-  constructor(index: Index<RecordMetadata>, config: PineconeCollectionConfig, policy: IPolicy) {
+  constructor(index: Index<RecordMetadata>, config: PineconeCollectionConfig, policy: IPolicy, queries: QueryStatsBook) {
+    this.#queries = queries;
     this.name = config.name;
     this.config = config;
     this.#index = index;
@@ -107,6 +110,10 @@ export class PineconeCollection implements Collection {
   }
 
   async query(options: QueryOptions): Promise<Match[]> {
+    return this.#queries.time(this.name, () => this.#query(options));
+  }
+
+  async #query(options: QueryOptions): Promise<Match[]> {
     assertQuery(options);
     compileFilter(options.filter); // validate before any request
     const ns = userNamespace(options.namespace);

@@ -1,7 +1,8 @@
 import { Pinecone, type Index, type RecordMetadata } from '@pinecone-database/pinecone';
 import type { IPolicy } from 'cockatiel';
 import { CollectionExistsError, CollectionNotFoundError, InvalidArgumentError } from '../errors';
-import type { CollectionInfo, CollectionSpec, Metric, VectorStore } from '../types';
+import { QueryStatsBook } from '../query-stats';
+import type { CollectionInfo, CollectionSpec, Metric, VectorStore, VectorStoreStats } from '../types';
 import { assertCollectionName, assertMetric, assertPositiveInteger } from '../validate';
 import { PineconeCollection, wrapError, type PineconeCollectionConfig } from './pinecone-collection';
 import { retryPolicy, type RetryOptions } from './retry-policy';
@@ -38,6 +39,7 @@ export interface PineconeStoreOptions {
 export class PineconeVectorStore implements VectorStore {
   readonly #index: Index<RecordMetadata>;
   readonly #policy: IPolicy;
+  readonly #queries = new QueryStatsBook();
   readonly #metric: () => Promise<Metric | undefined>;
   #shape: Promise<{ dimension: number; metric: Metric | undefined }> | undefined;
 
@@ -75,14 +77,14 @@ export class PineconeVectorStore implements VectorStore {
         records: [{ id: config.name, values: unitVector(dimension), metadata: { metric: config.metric, dimension: config.dimension, ...(config.ttlMs ? { ttlMs: config.ttlMs } : {}) } }],
       }),
     );
-    return new PineconeCollection(this.#index, config, this.#policy);
+    return new PineconeCollection(this.#index, config, this.#policy, this.#queries);
   }
 
   async collection(name: string): Promise<PineconeCollection> {
     assertCollectionName(name);
     const config = await this.#definition(name);
     if (!config) throw new CollectionNotFoundError(`collection "${name}" does not exist`);
-    return new PineconeCollection(this.#index, config, this.#policy);
+    return new PineconeCollection(this.#index, config, this.#policy, this.#queries);
   }
 
   async listCollections(): Promise<string[]> {
@@ -104,7 +106,7 @@ export class PineconeVectorStore implements VectorStore {
     assertCollectionName(name);
     const config = await this.#definition(name);
     if (!config) return false;
-    await new PineconeCollection(this.#index, config, this.#policy).purge();
+    await new PineconeCollection(this.#index, config, this.#policy, this.#queries).purge();
     await this.#call('delete', () => this.#index.deleteMany({ ids: [name], namespace: REGISTRY_NAMESPACE }));
     return true;
   }
@@ -114,6 +116,11 @@ export class PineconeVectorStore implements VectorStore {
     let removed = 0;
     for (const name of await this.listCollections()) removed += await (await this.collection(name)).sweep(now);
     return removed;
+  }
+
+  /** Query counters of every collection queried (record counts need a request here: undefined). */
+  stats(): VectorStoreStats {
+    return { collections: this.#queries.snapshot(new Map()) };
   }
 
   async health(): Promise<{ status: 'up' | 'down'; detail?: string }> {
