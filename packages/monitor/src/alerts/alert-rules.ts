@@ -58,6 +58,16 @@ export function defaultAlertRules(): AlertRuleGroup[] {
       ],
     },
     {
+      name: 'core-packages',
+      rules: [
+        rule('CacheHitRateLow', 'core_cache_hit_ratio < 0.5', '15m', 'warning', 'The cache answers fewer than half of its reads'),
+        rule('CacheL2BreakerOpen', 'core_cache_breaker_open == 1', '5m', 'warning', 'The cache\'s L2 (Redis) breaker has been open for 5 minutes: memory alone serves'),
+        rule('StorageUnavailable', 'increase(core_storage_errors_total{code="STORAGE_UNAVAILABLE"}[10m]) > 0', '', 'warning', 'The object store {{ $labels.provider }} did not answer'),
+        rule('BackupRepositoryUnreadable', 'core_backup_repository_up == 0', '10m', 'critical', 'The backup repository cannot be read'),
+        rule('BackupDrillRecordFailed', 'core_backup_drill_success == 0', '', 'critical', 'The newest {{ $labels.kind }} restore drill failed'),
+      ],
+    },
+    {
       name: 'core-jobs',
       rules: [
         rule('JobFailing', 'increase(core_job_runs_total{result=~"failed|timeout|abandoned"}[1h]) > 0', '', 'warning', 'Job {{ $labels.job }} failed in the last hour'),

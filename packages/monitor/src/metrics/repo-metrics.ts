@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { breakerValue } from './breaker-value';
 import { scrapeGroup } from './scrape-group';
 
 /** One pool as `@core/repo`'s `stats()` reports it (read structurally: this package does not import @core/repo). */
@@ -44,7 +45,7 @@ export function registerRepoMetrics(registry: Registry, source: RepoStatsSource)
         set('connections', side.pool.waiting, { pool, state: 'waiting' });
         set('max', side.pool.max, { pool });
         set('utilisation', side.pool.max > 0 ? side.pool.checkedOut / side.pool.max : 0, { pool });
-        set('breaker', side.breaker === 'open' ? 1 : side.breaker === 'half-open' ? 0.5 : 0, { pool });
+        set('breaker', breakerValue(side.breaker), { pool });
       }
       for (const replica of stats.replicas) {
         if (replica.lagMs !== undefined) set('lag', replica.lagMs / 1000, { replica: replica.name });

@@ -14,17 +14,28 @@ export interface GaugeSpec {
   type?: 'gauge' | 'counter' | 'untyped';
 }
 
-/** A gauge exposed under another type: the value is read from the server at scrape time, then reported as it is. */
+/**
+ * A gauge of a scrape group: exposed under its spec's type (the value is read from the server at scrape
+ * time, then reported as it is), and without a sample when the last read did not set it (prom-client
+ * would report an unlabelled gauge as 0, a value the read never gave).
+ */
 class ReportedValue extends Gauge {
+  /** Whether the last read set this gauge. */
+  present = false;
+  readonly #unlabelled: boolean;
+
   constructor(
     configuration: ConstructorParameters<typeof Gauge>[0],
-    private readonly exposedAs: 'counter' | 'untyped',
+    private readonly exposedAs: 'gauge' | 'counter' | 'untyped',
   ) {
     super(configuration);
+    this.#unlabelled = (configuration.labelNames ?? []).length === 0;
   }
 
   override async get(): ReturnType<Gauge['get']> {
-    return { ...(await super.get()), type: this.exposedAs as never };
+    const metric = await super.get();
+    const values = this.#unlabelled && !this.present ? [] : metric.values;
+    return { ...metric, values, type: this.exposedAs as never };
   }
 }
 
@@ -32,20 +43,28 @@ class ReportedValue extends Gauge {
  * Gauges filled by one read per scrape: every gauge's `collect` joins the read in flight or starts one
  * (prom-client collects a registry's metrics in parallel), and the read (one query, one INFO) sets every
  * gauge of the group, so a scrape costs the server one round trip, not one per series. Values are reset
- * before each read: a series that disappeared (a closed database, a gone state) is not repeated.
+ * before each read: a series that disappeared (a closed database, a gone state) is not repeated, and one
+ * the read did not set has no sample.
  */
 export function scrapeGroup<K extends string>(
   registry: Registry,
   specs: Record<K, GaugeSpec>,
   read: (set: (name: K, value: number, labels?: Record<string, string>) => void) => Promise<void>,
 ): Record<K, Gauge> {
-  const gauges = {} as Record<K, Gauge>;
+  const gauges = {} as Record<K, ReportedValue>;
   const keys = Object.keys(specs) as K[];
   let inFlight: Promise<void> | undefined;
   const collect = (): Promise<void> => {
     inFlight ??= (async () => {
-      for (const k of keys) gauges[k].reset();
-      await read((name, value, labels) => (labels ? gauges[name].set(labels, value) : gauges[name].set(value)));
+      for (const k of keys) {
+        gauges[k].reset();
+        gauges[k].present = false;
+      }
+      await read((name, value, labels) => {
+        gauges[name].present = true;
+        if (labels) gauges[name].set(labels, value);
+        else gauges[name].set(value);
+      });
     })().finally(() => {
       inFlight = undefined;
     });
@@ -54,7 +73,7 @@ export function scrapeGroup<K extends string>(
   for (const key of keys) {
     const spec = specs[key];
     const configuration = { name: spec.name, help: spec.help, labelNames: spec.labelNames ?? [], registers: [registry], collect };
-    gauges[key] = spec.type === 'counter' || spec.type === 'untyped' ? new ReportedValue(configuration, spec.type) : new Gauge(configuration);
+    gauges[key] = new ReportedValue(configuration, spec.type ?? 'gauge');
   }
   return gauges;
 }
