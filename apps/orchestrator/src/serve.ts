@@ -1,4 +1,15 @@
-import { AlertEvaluator, defaultAlertRules, MemoryPressure, registerLifecycleMetrics, registerRepoMetrics } from '@core/monitor';
+import {
+  AlertEvaluator,
+  defaultAlertRules,
+  MemoryPressure,
+  registerBackupMetrics,
+  registerCacheMetrics,
+  registerLifecycleMetrics,
+  registerRepoMetrics,
+  registerStorageMetrics,
+  registerVectorMetrics,
+} from '@core/monitor';
+import { BackupStatus } from './backup-status';
 import { ComponentRegistry } from './component-registry';
 import { registerDashboard } from './dashboard/dashboard-routes';
 import type { Config } from './config/config';
@@ -7,6 +18,7 @@ import { exitGracefullyOnSignals } from './graceful-shutdown';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 import { Service } from './service';
+import { storageFor } from './storage-for';
 import { componentsFor } from './wiring';
 
 /** `core serve`: start the HTTP service and the profile's components; stop gracefully on signals. */
@@ -20,6 +32,11 @@ export async function serve(config: Config): Promise<Service> {
   wiring.monitor?.attachMetrics(metrics.registry);
   registerRepoMetrics(metrics.registry, { stats: () => wiring.database.database.stats() });
   registerLifecycleMetrics(metrics.registry, { stats: () => wiring.lifecycle().stats() });
+  registerCacheMetrics(metrics.registry, { stats: () => wiring.cache.cache.stats() });
+  registerVectorMetrics(metrics.registry, { stats: () => wiring.vectors.store.stats() });
+  registerStorageMetrics(metrics.registry, { stats: () => storageFor(config.storage).stats() });
+  const backups = new BackupStatus(config);
+  registerBackupMetrics(metrics.registry, { latest: async () => backups.latest().then(({ latest, drills }) => ({ snapshots: latest, drills })) });
   // Heap against 85 % of V8's limit; the MemoryPressure alert fires after 5 minutes over it.
   new MemoryPressure({ onPressure: (reading) => logger.warn({ reasons: reading.reasons }, 'memory pressure') }).registerMetrics(metrics.registry);
   const service = new Service({ host: config.server.host, port: config.server.port, components, metrics, logger });
@@ -28,7 +45,7 @@ export async function serve(config: Config): Promise<Service> {
     ...(config.alerts.webhookUrl ? { webhookUrl: config.alerts.webhookUrl } : {}),
     log: (message, fields) => logger.warn(fields, message),
   });
-  registerDashboard(service.app, { config, components, scheduler: wiring.scheduler, monitor: wiring.monitor, alerts, lifecycle: wiring.lifecycle });
+  registerDashboard(service.app, { config, components, scheduler: wiring.scheduler, monitor: wiring.monitor, alerts, lifecycle: wiring.lifecycle, backups });
   exitGracefullyOnSignals(service, { timeoutMs: config.server.shutdownTimeoutMs, logger });
   await service.start();
   alerts.start();

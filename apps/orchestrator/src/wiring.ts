@@ -18,6 +18,8 @@ export interface Wiring {
   /** PostgreSQL profiles only. */
   monitor: MonitorComponent | undefined;
   database: DatabaseComponent;
+  cache: CacheComponent;
+  vectors: VectorComponent;
   /** The profile's lifecycle, made on first use (its jobs, the dashboard and the metrics share it). */
   lifecycle: () => Lifecycle;
 }
@@ -29,12 +31,13 @@ export function componentsFor(config: Config, logger: Logger): Wiring {
   const lifecycle = () => (made ??= lifecycleFor(config));
   const scheduler = new SchedulerComponent(config, () => profileJobs(config, { vectors: () => vectors.store, lifecycle }), logger.child({ component: 'scheduler' }));
   const database = new DatabaseComponent(config.database, logger.child({ component: 'database' }), config.profile !== 'production');
+  const cache = new CacheComponent(config.cache, logger.child({ component: 'cache' }));
   const monitor = config.database.kind === 'postgres' ? new MonitorComponent(config.database, logger.child({ component: 'monitor' })) : undefined;
   return {
     components: [
       new MigrationsComponent(config, logger.child({ component: 'migrations' })),
       database,
-      new CacheComponent(config.cache, logger.child({ component: 'cache' })),
+      cache,
       vectors,
       ...(monitor ? [monitor] : []),
       scheduler,
@@ -42,6 +45,8 @@ export function componentsFor(config: Config, logger: Logger): Wiring {
     scheduler,
     monitor,
     database,
+    cache,
+    vectors,
     lifecycle,
   };
 }

@@ -63,6 +63,11 @@ describe('@core/monitor in the orchestrator (test profile on a real PostgreSQL d
       expect(metrics).toMatch(/^core_repo_pool_utilisation_ratio\{pool="primary"\} [\d.]+$/m);
       expect(metrics).toMatch(/^core_repo_pool_connections\{pool="primary",state="idle"\} \d+$/m);
       expect(metrics).toMatch(/^core_insight_check_stale\{check="sizes"\} 0$/m);
+      // Every package wired reports through its stats(): cache, vectors, object store, backup repository.
+      expect(metrics).toMatch(/^core_cache_memory_entries \d+$/m);
+      expect(metrics).toMatch(/^core_vector_collections \d+$/m);
+      expect(metrics).toMatch(/^core_storage_bytes_total\{provider="local",direction="written"\} \d+$/m);
+      expect(metrics).toMatch(/^core_backup_repository_up [01]$/m);
       expect(metrics).toMatch(new RegExp(`^pg_database_size_bytes\\{datname="${db.name}"\\} \\d+`, 'm'));
       expect(checkMetrics(metrics)).toEqual({ status: 0, output: '' });
     } finally {

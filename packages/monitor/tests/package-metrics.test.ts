@@ -89,3 +89,22 @@ test('an idle cache exposes no hit ratio (CacheHitRateLow cannot fire on it) and
   expect(text).not.toMatch(/^core_cache_breaker_open /m);
   expect(text).toMatch(/^core_cache_memory_entries 120$/m);
 });
+
+test('a source whose stats() throws (not started, closed) leaves its series absent and the scrape succeeds', async () => {
+  const registry = new Registry();
+  registerCacheMetrics(registry, {
+    stats: () => {
+      throw new Error('cache component is not started');
+    },
+  });
+  registerVectorMetrics(registry, {
+    stats: () => {
+      throw new Error('vector component is not started');
+    },
+  });
+  registerStorageMetrics(registry, { stats: () => ({ provider: 'local', operations: {}, errorsByCode: {}, bytesWritten: 0, bytesRead: 3 }) });
+  const text = await registry.metrics();
+  expect(text).not.toMatch(/^core_cache_/m);
+  expect(text).not.toMatch(/^core_vector_/m);
+  expect(text).toMatch(/^core_storage_bytes_total\{provider="local",direction="read"\} 3$/m);
+});

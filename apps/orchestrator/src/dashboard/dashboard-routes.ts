@@ -2,12 +2,10 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { listDrills } from '@core/backup';
-import type { DrillRecord, SnapshotRecord } from '@core/backup';
 import type { Lifecycle } from '@core/lifecycle';
 import type { AlertEvaluator } from '@core/monitor';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { openBackupRepository } from '../backup-repository-for';
+import type { BackupStatus } from '../backup-status';
 import type { ComponentRegistry } from '../component-registry';
 import type { MonitorComponent } from '../components/monitor-component';
 import type { SchedulerComponent } from '../components/scheduler-component';
@@ -26,6 +24,8 @@ export interface DashboardDependencies {
   alerts?: AlertEvaluator;
   /** The profile's lifecycle, whose ledger lists the policy runs. */
   lifecycle?: () => Lifecycle;
+  /** The backup repository's newest snapshots and drills (shared with `/metrics`). */
+  backups: BackupStatus;
 }
 
 const ASSETS: Record<string, { module: string; type: string }> = {
@@ -65,7 +65,6 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDependenc
   const csrf = randomBytes(24).toString('base64url');
   const history = new MetricHistory();
   history.start();
-  let backups: { at: number; value: Promise<DashboardData['backups']> } | undefined;
 
   const allowed = (request: FastifyRequest, reply: FastifyReply): boolean => {
     if (!token) {
@@ -82,20 +81,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDependenc
     return false;
   };
 
-  const latestBackups = (): Promise<DashboardData['backups']> => {
-    if (backups && Date.now() - backups.at < 15_000) return backups.value;
-    const value = openBackupRepository(deps.config)
-      .then(async (repository) => {
-        const latest = new Map<string, SnapshotRecord>();
-        for (const snapshot of await repository.snapshots()) latest.set(`${snapshot.source.kind}:${snapshot.source.identity}`, snapshot);
-        const drills = new Map<string, DrillRecord>();
-        for (const drill of await listDrills(repository)) drills.set(drill.kind, drill);
-        return { latest: [...latest.values()], drills: [...drills.values()] };
-      })
-      .catch((error: unknown) => ({ error: (error as { code?: string }).code ?? (error as Error).message }));
-    backups = { at: Date.now(), value };
-    return value;
-  };
+  const latestBackups = (): Promise<DashboardData['backups']> => deps.backups.latest().catch((error: unknown) => ({ error: (error as { code?: string }).code ?? (error as Error).message }));
 
   const gather = async (): Promise<DashboardData> => {
     const scheduler = deps.scheduler.running ? deps.scheduler.scheduler : undefined;
@@ -133,7 +119,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDependenc
   app.get('/dashboard/sections/:name', async (request, reply) => {
     if (!allowed(request, reply)) return reply;
     const name = (request.params as { name: string }).name;
-    if (name === 'backups') backups = undefined; // its own refresh re-reads the repository
+    if (name === 'backups') deps.backups.invalidate(); // its own refresh re-reads the repository
     const data = await gather();
     const sections = { health: healthSection, backups: backupsSection, insight: insightSection, alerts: alertsSection, lifecycle: lifecycleSection } as const;
     const section = name === 'jobs' ? jobsSection(data, csrf) : name in sections ? sections[name as keyof typeof sections](data) : undefined;

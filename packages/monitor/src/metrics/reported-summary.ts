@@ -27,7 +27,13 @@ export class ReportedSummary extends Gauge {
 
   override async get(): ReturnType<Gauge['get']> {
     const values: Array<{ labels: Record<string, string>; value: number; metricName?: string }> = [];
-    for (const reading of this.read()) {
+    let readings: SummaryReading[] = [];
+    try {
+      readings = this.read();
+    } catch {
+      // not started yet, or closed: no samples rather than a failed scrape
+    }
+    for (const reading of readings) {
       for (const [quantile, value] of Object.entries(reading.quantiles)) if (value !== undefined) values.push({ labels: { ...reading.labels, quantile }, value });
       values.push({ metricName: `${this.#name}_sum`, labels: reading.labels, value: reading.sum });
       values.push({ metricName: `${this.#name}_count`, labels: reading.labels, value: reading.count });

@@ -60,11 +60,19 @@ export function scrapeGroup<K extends string>(
         gauges[k].reset();
         gauges[k].present = false;
       }
-      await read((name, value, labels) => {
-        gauges[name].present = true;
-        if (labels) gauges[name].set(labels, value);
-        else gauges[name].set(value);
-      });
+      try {
+        await read((name, value, labels) => {
+          gauges[name].present = true;
+          if (labels) gauges[name].set(labels, value);
+          else gauges[name].set(value);
+        });
+      } catch {
+        // A source that cannot report (not started yet, closed) leaves its series absent; it never fails the scrape.
+        for (const k of keys) {
+          gauges[k].reset();
+          gauges[k].present = false;
+        }
+      }
     })().finally(() => {
       inFlight = undefined;
     });
