@@ -36,6 +36,8 @@ export async function serve(config: Config): Promise<Service> {
   registerVectorMetrics(metrics.registry, { stats: () => wiring.vectors.store.stats() });
   registerStorageMetrics(metrics.registry, { stats: () => storageFor(config.storage).stats() });
   const backups = new BackupStatus(config);
+  // A finished backup or drill changes what the repository holds: the next read lists it again.
+  wiring.scheduler.observe({ onRunEnd: (job) => (job.startsWith('backup') ? backups.invalidate() : undefined) });
   registerBackupMetrics(metrics.registry, { latest: async () => backups.latest().then(({ latest, drills }) => ({ snapshots: latest, drills })) });
   // Heap against 85 % of V8's limit; the MemoryPressure alert fires after 5 minutes over it.
   new MemoryPressure({ onPressure: (reading) => logger.warn({ reasons: reading.reasons }, 'memory pressure') }).registerMetrics(metrics.registry);

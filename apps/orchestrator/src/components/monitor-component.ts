@@ -24,7 +24,9 @@ export class MonitorComponent implements Component {
     database: Extract<DatabaseConfig, { kind: 'postgres' }>,
     private readonly logger: Logger,
   ) {
-    this.pool = new pg.Pool({ connectionString: database.url, max: 2, connectionTimeoutMillis: 2000, application_name: 'core-monitor' });
+    // query_timeout past the insight's statement_timeout (2 s) and its client-side margin: a connection whose
+    // query got no answer (a stalled network) is dropped rather than holding one of the two slots.
+    this.pool = new pg.Pool({ connectionString: database.url, max: 2, connectionTimeoutMillis: 2000, query_timeout: 4000, application_name: 'core-monitor' });
     this.pool.on('error', (error) => this.logger.warn({ err: error.message }, 'monitor connection lost'));
     this.insight = new PostgresInsight(this.pool);
   }

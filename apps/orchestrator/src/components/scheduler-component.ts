@@ -9,8 +9,8 @@ import type { SqlClient } from '../scheduler/sql-client';
 
 /** Hooks the metrics use. */
 export interface SchedulerObserver {
-  onRunEnd(job: string, state: RunState, seconds: number): void;
-  onMissed(job: string, count: number): void;
+  onRunEnd?(job: string, state: RunState, seconds: number): void;
+  onMissed?(job: string, count: number): void;
 }
 
 /** The scheduler as a component: started last (after the components its jobs use), stopped first, bounded drain. */
@@ -50,8 +50,8 @@ export class SchedulerComponent implements Component {
       jobs: this.jobs(),
       logger: this.logger,
       leaseMs: this.config.jobs.leaseMs,
-      onRunEnd: (job, state, seconds) => this.#observers.forEach((o) => o.onRunEnd(job, state, seconds)),
-      onMissed: (job, count) => this.#observers.forEach((o) => o.onMissed(job, count)),
+      onRunEnd: (job, state, seconds) => this.#observers.forEach((o) => o.onRunEnd?.(job, state, seconds)),
+      onMissed: (job, count) => this.#observers.forEach((o) => o.onMissed?.(job, count)),
     });
     await this.#scheduler.start();
     this.logger.info({ jobs: (await this.#scheduler.status()).map((j) => j.name) }, 'scheduler started');

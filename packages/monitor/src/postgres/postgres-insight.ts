@@ -1,5 +1,5 @@
 import { InvalidOptionsError, QueryFailedError } from '../errors';
-import { boundedQuery } from './bounded-query';
+import { boundedQuery, unanswered } from './bounded-query';
 import type { Finding } from '../finding';
 import type { InsightCheck } from './insight-check';
 import type { SqlClient } from './sql-client';
@@ -91,23 +91,34 @@ export class PostgresInsight {
     const unknown = (only ?? []).filter((name) => !INSIGHT_CHECKS.includes(name));
     if (unknown.length > 0) throw new InvalidOptionsError(`unknown insight check ${unknown.join(', ')}; expected ${INSIGHT_CHECKS.join(', ')}`);
     const checks: CheckReport[] = [];
-    for (const check of this.checks.filter((c) => !only || only.includes(c.name))) checks.push(await this.runCheck(check));
+    let gone: QueryFailedError | undefined;
+    for (const check of this.checks.filter((c) => !only || only.includes(c.name))) {
+      // Once a query got no answer, the rest would wait out their deadlines too: they answer stale at once.
+      const { report, failure } = gone ? { report: this.staleReport(check.name, gone), failure: gone } : await this.runCheck(check);
+      if (failure && unanswered(failure)) gone = failure;
+      checks.push(report);
+    }
     const findings = checks.flatMap((c) => c.findings).sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
     return { at: new Date().toISOString(), checks, findings };
   }
 
-  private async runCheck(check: InsightCheck): Promise<CheckReport> {
+  private async runCheck(check: InsightCheck): Promise<{ report: CheckReport; failure?: QueryFailedError }> {
     try {
       const data = await boundedQuery(this.client, check.name, check.sql(this.thresholds), this.bounds);
       const good = { at: new Date().toISOString(), findings: check.findings(data, this.thresholds), data };
       this.lastGood.set(check.name, good);
-      return { name: check.name, ok: true, stale: false, ...good };
+      return { report: { name: check.name, ok: true, stale: false, ...good } };
     } catch (error) {
       if (!(error instanceof QueryFailedError)) throw error;
       const answered = check.answerError?.(error.message);
-      if (answered) return { name: check.name, ok: true, stale: false, at: new Date().toISOString(), findings: answered, data: [] };
-      const last = this.lastGood.get(check.name);
-      return { name: check.name, ok: false, stale: last !== undefined, error: error.message, at: last?.at, findings: last?.findings ?? [], data: last?.data ?? [] };
+      if (answered) return { report: { name: check.name, ok: true, stale: false, at: new Date().toISOString(), findings: answered, data: [] } };
+      return { report: this.staleReport(check.name, error), failure: error };
     }
+  }
+
+  /** A failed check answered from its last good run (marked stale), or empty when it never succeeded. */
+  private staleReport(name: string, error: QueryFailedError): CheckReport {
+    const last = this.lastGood.get(name);
+    return { name, ok: false, stale: last !== undefined, error: error.message, at: last?.at, findings: last?.findings ?? [], data: last?.data ?? [] };
   }
 }

@@ -1,5 +1,5 @@
 import { withDeadline } from '../health/with-deadline';
-import { InvalidOptionsError } from '../errors';
+import { InvalidOptionsError, MonitorError, QueryFailedError } from '../errors';
 import type { Finding } from '../finding';
 import { parseRedisInfo } from '../metrics/redis-metrics';
 
@@ -50,13 +50,23 @@ export class RedisInsight {
     for (const [key, value] of Object.entries(this.thresholds)) if (!(typeof value === 'number' && value >= 0)) throw new InvalidOptionsError(`thresholds.${key} must be a number ≥ 0`);
   }
 
-  /** Runs the checks; a server that does not answer within the deadline is a `CheckTimeoutError`. */
+  /**
+   * Runs the checks; a server that does not answer within the deadline is a `CheckTimeoutError`, one that
+   * fails the command (a reset or refused connection, an error reply) a `QueryFailedError` naming it.
+   */
   async run(): Promise<RedisInsightReport> {
     const timeoutMs = this.options.timeoutMs ?? 2000;
     const t = this.thresholds;
-    const info = parseRedisInfo(await withDeadline('redis INFO', timeoutMs, () => this.client.info()));
-    const slowlog = (await withDeadline('redis SLOWLOG', timeoutMs, () => this.client.sendCommand(['SLOWLOG', 'GET', String(t.slowCommands)]))) as Array<[number, number, number, string[]]>;
-    const latency = (await withDeadline('redis LATENCY', timeoutMs, () => this.client.sendCommand(['LATENCY', 'LATEST']))) as Array<[string, number, number, number]>;
+    const ask = async <T>(name: string, command: () => Promise<T>): Promise<T> => {
+      try {
+        return await withDeadline(name, timeoutMs, command);
+      } catch (error) {
+        throw error instanceof MonitorError ? error : new QueryFailedError(name, (error as Error).message, { cause: error });
+      }
+    };
+    const info = parseRedisInfo(await ask('redis INFO', () => this.client.info()));
+    const slowlog = (await ask('redis SLOWLOG', () => this.client.sendCommand(['SLOWLOG', 'GET', String(t.slowCommands)]))) as Array<[number, number, number, string[]]>;
+    const latency = (await ask('redis LATENCY', () => this.client.sendCommand(['LATENCY', 'LATEST']))) as Array<[string, number, number, number]>;
     const usedMemory = n(info, 'used_memory');
     const maxMemory = n(info, 'maxmemory');
     const policy = info.get('maxmemory_policy') ?? 'unknown';
