@@ -1,6 +1,5 @@
 import {
   AlertEvaluator,
-  defaultAlertRules,
   MemoryPressure,
   registerBackupMetrics,
   registerCacheMetrics,
@@ -9,6 +8,7 @@ import {
   registerStorageMetrics,
   registerVectorMetrics,
 } from '@core/monitor';
+import { alertRulesFor } from './alert-rules-for';
 import { BackupStatus } from './backup-status';
 import { ComponentRegistry } from './component-registry';
 import { registerDashboard } from './dashboard/dashboard-routes';
@@ -43,7 +43,7 @@ export async function serve(config: Config): Promise<Service> {
   new MemoryPressure({ onPressure: (reading) => logger.warn({ reasons: reading.reasons }, 'memory pressure') }).registerMetrics(metrics.registry);
   const service = new Service({ host: config.server.host, port: config.server.port, components, metrics, logger });
   const alerts = new AlertEvaluator(metrics.registry, {
-    groups: defaultAlertRules(),
+    groups: alertRulesFor(config),
     ...(config.alerts.webhookUrl ? { webhookUrl: config.alerts.webhookUrl } : {}),
     log: (message, fields) => logger.warn(fields, message),
   });

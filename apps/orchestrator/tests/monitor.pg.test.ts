@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkMetrics, checkRules, createPgDatabase, freePort } from '@core/testing';
@@ -40,6 +40,32 @@ describe('@core/monitor in the orchestrator (test profile on a real PostgreSQL d
     expect(checkRules(rules.out)).toMatchObject({ status: 0 });
   });
 
+  it('core monitor check reports each service of the profile; rules from the config file join the defaults, bad ones stop start-up naming their path', async () => {
+    const env = { CORE_ENV: 'test', DATA_DIR: dataDir, PG_URL: db.url };
+    const check = await core(env, 'monitor', 'check', '--json');
+    expect(check.code).toBe(0);
+    const report = JSON.parse(check.out) as { status: string; checks: Array<{ name: string; status: string }> };
+    expect(report.checks.map((c) => c.name)).toEqual(['database', 'cache', 'vectors', 'storage', 'backups']);
+    expect(report.checks.find((c) => c.name === 'database')!.status).toBe('up');
+    const down = await core({ CORE_ENV: 'test', DATA_DIR: dataDir, PG_URL: 'postgres://127.0.0.1:1/none' }, 'monitor', 'check');
+    expect(down.code).toBe(1);
+    expect(down.out).toMatch(/^down\s+database/m);
+
+    const good = join(dataDir, 'rules.yaml');
+    await writeFile(good, 'alerts:\n  groups:\n    - name: team\n      rules:\n        - alert: OrdersStuck\n          expr: core_job_runs_total{job="backup-database",result="failed"} > 3\n          for: 5m\n          annotations: { summary: orders are stuck }\n');
+    const rules = await core({ ...env, CORE_CONFIG: good }, 'monitor', 'rules');
+    expect(rules.code).toBe(0);
+    expect(rules.out).toContain('alert: OrdersStuck');
+    expect(rules.out).toContain('alert: PostgresDown');
+    expect(checkRules(rules.out)).toMatchObject({ status: 0 });
+    const bad = join(dataDir, 'bad-rules.yaml');
+    await writeFile(bad, 'alerts:\n  groups:\n    - name: team\n      rules:\n        - alert: PostgresDown\n          expr: sum(pg_up\n');
+    const refused = await core({ ...env, CORE_CONFIG: bad }, 'monitor', 'rules');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('alerts.groups[0].rules[0].alert: PostgresDown is defined twice');
+    expect(refused.err).toContain('alerts.groups[0].rules[0].expr:');
+  });
+
   it('core serve answers /insight, shows the advice on the dashboard, and adds pg_* series to /metrics that promtool accepts', async () => {
     const port = await freePort();
     const env = { CORE_ENV: 'test', DATA_DIR: dataDir, PG_URL: db.url, PORT: String(port), MIGRATIONS_DIR: join(dataDir, 'no-migrations') };
@@ -56,6 +82,7 @@ describe('@core/monitor in the orchestrator (test profile on a real PostgreSQL d
       expect(page).toMatch(/<section id="insight"[^>]*><h2>Database advice<\/h2>(<table>|<p class="status-up">No findings)/);
       expect(page).toContain('No alert is pending or firing');
       expect(await (await fetch(`http://127.0.0.1:${port}/alerts`)).json()).toEqual({ alerts: [] });
+      expect(await core(env, 'monitor', 'alerts', '--url', `http://127.0.0.1:${port}`)).toMatchObject({ code: 0, out: 'no alert is pending or firing\n' });
       const readyz = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { components: Array<{ name: string }> };
       expect(readyz.components.map((c) => c.name)).toContain('monitor');
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

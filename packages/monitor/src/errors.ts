@@ -1,5 +1,5 @@
 /** Stable codes of every error this package throws, one per failure kind. */
-export type MonitorErrorCode = 'MONITOR_INVALID_OPTIONS' | 'MONITOR_CHECK_TIMEOUT' | 'MONITOR_QUERY_FAILED';
+export type MonitorErrorCode = 'MONITOR_INVALID_OPTIONS' | 'MONITOR_INVALID_RULES' | 'MONITOR_CHECK_TIMEOUT' | 'MONITOR_QUERY_FAILED';
 
 /** Base class of every error this package throws: `code` says which failure it is. */
 export class MonitorError extends Error {
@@ -16,6 +16,13 @@ export class MonitorError extends Error {
 export class InvalidOptionsError extends MonitorError {
   constructor(message: string) {
     super('MONITOR_INVALID_OPTIONS', message);
+  }
+}
+
+/** Alert rules that are malformed: every problem with its path (`groups[0].rules[2].expr`). */
+export class InvalidRulesError extends MonitorError {
+  constructor(readonly problems: Array<{ path: string; message: string }>) {
+    super('MONITOR_INVALID_RULES', `invalid alert rules: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
   }
 }
 

@@ -25,3 +25,5 @@ export { registerVectorMetrics } from './metrics/vector-metrics';
 export type { VectorStatsSource } from './metrics/vector-metrics';
 export { registerBackupMetrics } from './metrics/backup-metrics';
 export type { BackupDrillLike, BackupSnapshotLike, BackupStatsSource } from './metrics/backup-metrics';
+export { validateAlertRules } from './alerts/validate-rules';
+export { InvalidRulesError } from './errors';

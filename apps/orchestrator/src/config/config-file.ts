@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InvalidPolicyError, parseErasureMap, parsePolicies } from '@core/lifecycle';
+import { defaultAlertRules, InvalidRulesError, validateAlertRules } from '@core/monitor';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
 import { Schedule } from '../scheduler/schedule';
@@ -114,6 +115,13 @@ const lifecycle = z
   })
   .strict();
 
+/**
+ * Alert rules of the team, in Prometheus's rule-file form (`groups:` as in a rule file), evaluated in process
+ * with the default rules and printed with them by `core monitor rules`; validated by @core/monitor (each
+ * problem named by its path here). The webhook URL stays in `ALERT_WEBHOOK_URL`.
+ */
+const alerts = z.object({ groups: z.array(z.unknown()).default([]) }).strict();
+
 /** The config file (`CORE_CONFIG`, YAML or JSON): schedules and policies; secrets stay in the environment. */
 export const configFileSchema = z
   .object({
@@ -128,6 +136,7 @@ export const configFileSchema = z
       .strict()
       .default({ sources: [] }),
     lifecycle: lifecycle.optional(),
+    alerts: alerts.default({ groups: [] }),
   })
   .strict();
 
@@ -172,6 +181,12 @@ export function loadConfigFile(path: string | undefined, profile: string, env: N
     }
     const from = section.archive?.passphraseFrom;
     if (from && !env[from]) problems.push(`lifecycle.archive.passphraseFrom: the environment variable ${from} is not set`);
+  }
+  try {
+    validateAlertRules(parsed.data.alerts.groups, 'alerts.groups', defaultAlertRules().flatMap((g) => g.rules.map((r) => r.alert)));
+  } catch (error) {
+    if (!(error instanceof InvalidRulesError)) throw error;
+    problems.push(...error.problems.map((p) => `${p.path}: ${p.message}`));
   }
   for (const name of Object.keys(parsed.data.jobs)) {
     if (!BUILT_IN_JOBS.includes(name) && !sourceJobs.includes(name)) problems.push(`jobs.${name}: no such job; expected one of ${[...BUILT_IN_JOBS, ...sourceJobs].join(', ')}`);
