@@ -9,6 +9,22 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route'>;
 }
 
+/** How long a scrape reuses the component health and job status an earlier one read (they cost queries). */
+const READ_REUSE_MS = 1_000;
+
+/** `read`, reused for `ms` after it started (concurrent and close scrapes share one read). */
+function reusedFor<T>(ms: number, read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    if (!last || performance.now() - last.at >= ms) {
+      const value = read();
+      value.catch(() => (last = undefined));
+      last = { at: performance.now(), value };
+    }
+    return last.value;
+  };
+}
+
 /** Creates a registry with default process metrics, per-component health gauges and, with a scheduler, job metrics. */
 export function createMetrics(components: ComponentRegistry, scheduler?: SchedulerComponent): Metrics {
   const registry = new Registry();
@@ -29,6 +45,7 @@ export function createMetrics(components: ComponentRegistry, scheduler?: Schedul
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [registry],
   });
+  const health = reusedFor(READ_REUSE_MS, () => components.health());
   new Gauge({
     name: 'core_component_up',
     help: '1 when a component reports up or degraded, 0 when down.',
@@ -36,7 +53,7 @@ export function createMetrics(components: ComponentRegistry, scheduler?: Schedul
     registers: [registry],
     async collect() {
       this.reset();
-      for (const report of await components.health()) {
+      for (const report of await health()) {
         this.set({ component: report.name }, report.status === 'down' ? 0 : 1);
       }
     },
@@ -57,6 +74,7 @@ function registerJobMetrics(registry: Registry, scheduler: SchedulerComponent): 
     },
     onMissed: (job, count) => missed.inc({ job }, count),
   });
+  const status = reusedFor(READ_REUSE_MS, () => scheduler.scheduler.status());
   const fromStatus = (name: string, help: string, pick: (s: Awaited<ReturnType<SchedulerComponent['scheduler']['status']>>[number]) => Date | undefined) =>
     new Gauge({
       name,
@@ -66,9 +84,9 @@ function registerJobMetrics(registry: Registry, scheduler: SchedulerComponent): 
       async collect() {
         this.reset();
         if (!scheduler.running) return;
-        for (const status of await scheduler.scheduler.status().catch(() => [])) {
-          const at = pick(status);
-          if (at) this.set({ job: status.name }, at.getTime() / 1000);
+        for (const job of await status().catch(() => [])) {
+          const at = pick(job);
+          if (at) this.set({ job: job.name }, at.getTime() / 1000);
         }
       },
     });

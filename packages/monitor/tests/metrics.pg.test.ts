@@ -68,6 +68,27 @@ describe('exporter-compatible series, read at scrape time from real servers', ()
     expect(value(await registry.metrics(), 'redis_db_keys{db="db0"}')).toBeUndefined();
   });
 
+  it('with minIntervalMs, scrapes closer together than it reuse the last query; later ones query again', async () => {
+    let queries = 0;
+    const counted = { query: (text: string) => (queries++, pool.query(text)) };
+    const registry = new Registry();
+    registerPostgresMetrics(registry, counted, { minIntervalMs: 500 });
+    await registry.metrics();
+    const text = await registry.metrics();
+    await Promise.all([registry.metrics(), registry.metrics()]);
+    expect(queries).toBe(1);
+    expect(value(text, 'pg_up')).toBe(1);
+    await new Promise((r) => setTimeout(r, 600));
+    await registry.metrics();
+    expect(queries).toBe(2);
+    const plain = new Registry();
+    queries = 0;
+    registerPostgresMetrics(plain, counted);
+    await plain.metrics();
+    await plain.metrics();
+    expect(queries).toBe(2); // the default: one query per scrape
+  });
+
   it('a refused PostgreSQL and a Redis that never answers give pg_up 0 and redis_up 0 within their deadlines', async () => {
     const down = new Pool({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/test`, connectionTimeoutMillis: 1000 });
     down.on('error', () => undefined);

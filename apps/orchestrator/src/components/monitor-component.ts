@@ -33,7 +33,8 @@ export class MonitorComponent implements Component {
 
   /** Adds the PostgreSQL series and the insight's own (findings per check, from the cached report) to the service's registry. */
   attachMetrics(registry: Registry): void {
-    registerPostgresMetrics(registry, this.pool);
+    // Scrapes within a second share one query: a busy /metrics is not a query per scrape.
+    registerPostgresMetrics(registry, this.pool, { minIntervalMs: 1_000 });
     registerInsightMetrics(registry, () => this.report());
   }
 

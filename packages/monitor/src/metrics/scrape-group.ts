@@ -44,18 +44,24 @@ class ReportedValue extends Gauge {
  * (prom-client collects a registry's metrics in parallel), and the read (one query, one INFO) sets every
  * gauge of the group, so a scrape costs the server one round trip, not one per series. Values are reset
  * before each read: a series that disappeared (a closed database, a gone state) is not repeated, and one
- * the read did not set has no sample.
+ * the read did not set has no sample. With `minIntervalMs`, scrapes closer together than that reuse the last
+ * read's values (a busy `/metrics` does not become a query per scrape).
  */
 export function scrapeGroup<K extends string>(
   registry: Registry,
   specs: Record<K, GaugeSpec>,
   read: (set: (name: K, value: number, labels?: Record<string, string>) => void) => Promise<void>,
+  options: { minIntervalMs?: number } = {},
 ): Record<K, Gauge> {
   const gauges = {} as Record<K, ReportedValue>;
   const keys = Object.keys(specs) as K[];
   let inFlight: Promise<void> | undefined;
+  let readAt = -Infinity;
+  const minIntervalMs = options.minIntervalMs ?? 0;
   const collect = (): Promise<void> => {
+    if (!inFlight && performance.now() - readAt < minIntervalMs) return Promise.resolve(); // the last read's values stand
     inFlight ??= (async () => {
+      readAt = performance.now();
       for (const k of keys) {
         gauges[k].reset();
         gauges[k].present = false;

@@ -10,6 +10,8 @@ export interface PostgresMetricsOptions {
   /** Deadline of the scrape's one query (default 2 s); a failure sets `pg_up` to 0. */
   statementTimeoutMs?: number;
   lockTimeoutMs?: number;
+  /** Scrapes closer together than this reuse the last query's values (default 0: one query per scrape, as postgres_exporter). */
+  minIntervalMs?: number;
 }
 
 const SCRAPE_SQL = `select 'activity' as kind, coalesce(datname, '') as a, coalesce(state, 'unknown') as b, count(*)::float8 as v, coalesce(max(extract(epoch from now() - xact_start)), 0)::float8 as w
@@ -97,5 +99,6 @@ export function registerPostgresMetrics(registry: Registry, client: SqlClient, o
         }
       }
     },
+    { minIntervalMs: options.minIntervalMs ?? 0 },
   );
 }
