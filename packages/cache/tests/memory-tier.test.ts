@@ -1,4 +1,4 @@
-import { InvalidKeyError, InvalidTtlError, InvalidValueError, MemoryPressureGuard, MemoryTier, TtlMap } from '../src';
+import { Cache, InvalidKeyError, InvalidTtlError, InvalidValueError, MemoryPressureGuard, MemoryTier, TtlMap } from '../src';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -107,6 +107,17 @@ describe('MemoryPressureGuard', () => {
     expect(tier.size).toBe(10);
     expect(evictions).toEqual([20, 10]);
     guard.stop();
+  });
+
+  it('sheds entries of a Cache\'s memory tier (the cache is a target itself)', async () => {
+    const cache = new Cache();
+    for (let i = 0; i < 40; i++) await cache.set(`k${i}`, i);
+    const guard = new MemoryPressureGuard([cache], { threshold: 1_000, evictFraction: 0.25, intervalMs: 0, readHeapUsed: () => 2_000 });
+    expect(guard.check()).toBe(10);
+    expect(cache.stats().l1.entries).toBe(30);
+    expect(cache.stats().l1.evictions).toBeGreaterThanOrEqual(10);
+    guard.stop();
+    await cache.close();
   });
 
   it('reads a ratio threshold against the V8 heap limit', () => {

@@ -209,6 +209,14 @@ export class Cache {
     return l2.status === 'up' ? { status: 'up', l2 } : { status: 'degraded', detail: `L2 ${l2.detail ?? 'down'}`, l2 };
   }
 
+  /**
+   * Sheds `fraction` of the in-process tier's entries (least recently used first; L2 keeps them) and returns
+   * how many went: what `MemoryPressureGuard` and `@core/monitor`'s `MemoryPressure` call under memory pressure.
+   */
+  evictFraction(fraction: number): number {
+    return this.#core.l1.evictFraction(fraction);
+  }
+
   /** Counters of the cache and its tiers. */
   stats(): CacheStats {
     const { counters, l1, l2, writeBehind, tags } = this.#core;
