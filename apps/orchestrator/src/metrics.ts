@@ -12,16 +12,19 @@ export interface Metrics {
 /** How long a scrape reuses the component health and job status an earlier one read (they cost queries). */
 const READ_REUSE_MS = 1_000;
 
-/** `read`, reused for `ms` after it started (concurrent and close scrapes share one read). */
-function reusedFor<T>(ms: number, read: () => Promise<T>): () => Promise<T> {
+/** `read`, reused for `ms` after it started (concurrent and close scrapes share one read) until `forget()`. */
+function reusedFor<T>(ms: number, read: () => Promise<T>): { read(): Promise<T>; forget(): void } {
   let last: { at: number; value: Promise<T> } | undefined;
-  return () => {
-    if (!last || performance.now() - last.at >= ms) {
-      const value = read();
-      value.catch(() => (last = undefined));
-      last = { at: performance.now(), value };
-    }
-    return last.value;
+  return {
+    read: () => {
+      if (!last || performance.now() - last.at >= ms) {
+        const value = read();
+        value.catch(() => (last = undefined));
+        last = { at: performance.now(), value };
+      }
+      return last.value;
+    },
+    forget: () => (last = undefined),
   };
 }
 
@@ -53,7 +56,7 @@ export function createMetrics(components: ComponentRegistry, scheduler?: Schedul
     registers: [registry],
     async collect() {
       this.reset();
-      for (const report of await health()) {
+      for (const report of await health.read()) {
         this.set({ component: report.name }, report.status === 'down' ? 0 : 1);
       }
     },
@@ -67,14 +70,15 @@ function registerJobMetrics(registry: Registry, scheduler: SchedulerComponent): 
   const runs = new Counter({ name: 'core_job_runs_total', help: 'Job runs that ended, by job and result.', labelNames: ['job', 'result'] as const, registers: [registry] });
   const duration = new Histogram({ name: 'core_job_run_duration_seconds', help: 'Duration of job runs in seconds.', labelNames: ['job'] as const, buckets: [0.1, 1, 10, 60, 300, 1800, 3600, 14400], registers: [registry] });
   const missed = new Counter({ name: 'core_job_missed_runs_total', help: 'Occurrences recorded as missed (no scheduler ran, or the missed-run policy skipped them).', labelNames: ['job'] as const, registers: [registry] });
+  const status = reusedFor(READ_REUSE_MS, () => scheduler.scheduler.status());
   scheduler.observe({
     onRunEnd: (job, state, seconds) => {
       runs.inc({ job, result: state });
       duration.observe({ job }, seconds);
+      status.forget(); // the next scrape shows this run's last success and next run
     },
     onMissed: (job, count) => missed.inc({ job }, count),
   });
-  const status = reusedFor(READ_REUSE_MS, () => scheduler.scheduler.status());
   const fromStatus = (name: string, help: string, pick: (s: Awaited<ReturnType<SchedulerComponent['scheduler']['status']>>[number]) => Date | undefined) =>
     new Gauge({
       name,
@@ -84,7 +88,7 @@ function registerJobMetrics(registry: Registry, scheduler: SchedulerComponent): 
       async collect() {
         this.reset();
         if (!scheduler.running) return;
-        for (const job of await status().catch(() => [])) {
+        for (const job of await status.read().catch(() => [])) {
           const at = pick(job);
           if (at) this.set({ job: job.name }, at.getTime() / 1000);
         }
