@@ -22,7 +22,7 @@ export async function profileHealth(config: Config): Promise<HealthReport> {
     new CacheComponent(config.cache, logger),
     new VectorComponent(config.vectors, logger),
   ];
-  const started: Component[] = [];
+  const starts: Array<Promise<void>> = [];
   const registry = new HealthRegistry();
   for (const component of components) {
     registry.register({
@@ -30,9 +30,12 @@ export async function profileHealth(config: Config): Promise<HealthReport> {
       critical: component.name === 'database',
       timeoutMs: CHECK_TIMEOUT_MS,
       run: async () => {
-        await component.start();
-        started.push(component);
-        return component.health();
+        const start = component.start();
+        const health = start.then(() => component.health());
+        // Stopped once its check is over, even when the check gave up first (a start that finishes later is not left open).
+        const stop = () => component.stop();
+        starts.push(health.then(stop, () => start.then(stop, () => undefined)).catch(() => undefined));
+        return health;
       },
     });
   }
@@ -52,6 +55,7 @@ export async function profileHealth(config: Config): Promise<HealthReport> {
   try {
     return await registry.report();
   } finally {
-    await Promise.all(started.map((c) => c.stop().catch(() => undefined)));
+    // Waits for the stops of what started, not for a start that still hangs (its stop follows when it ends).
+    await Promise.race([Promise.all(starts), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
   }
 }
