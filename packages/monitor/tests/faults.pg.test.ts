@@ -7,6 +7,7 @@ import { settleWithin, startFaultProxy, testEnv, watchProcessFaults } from '@cor
 import type { FaultProxyHandle } from '@core/testing';
 import { HealthRegistry } from '../src';
 import { PostgresInsight, registerPostgresMetrics } from '../src/postgres';
+import { FAULTS } from './fault-cases';
 
 jest.setTimeout(120_000);
 
@@ -14,11 +15,6 @@ const STATEMENT_MS = 1_000;
 /** A scrape or a whole insight run under a fault: the statement deadline, the client-side margin, the pool's connect timeout, slack. */
 const BOUND_MS = 6_000;
 
-const FAULTS: Array<[string, (proxy: FaultProxyHandle) => void | Promise<void>]> = [
-  ['stall', (p) => p.stall()],
-  ['reset', (p) => p.reset()],
-  ['refused', (p) => p.refuse()],
-];
 
 const pgUp = (text: string) => /^pg_up (\d)$/m.exec(text)?.[1];
 

@@ -6,17 +6,13 @@ import { createClient } from 'redis';
 import { settleWithin, startFaultProxy, startRedisServer, watchProcessFaults } from '@core/testing';
 import type { FaultProxyHandle, RedisServerHandle } from '@core/testing';
 import { MonitorError, RedisInsight, registerRedisMetrics } from '../src';
+import { FAULTS } from './fault-cases';
 
 jest.setTimeout(120_000);
 
 const TIMEOUT_MS = 1_000;
 const BOUND_MS = 5_000;
 
-const FAULTS: Array<[string, (proxy: FaultProxyHandle) => void | Promise<void>]> = [
-  ['stall', (p) => p.stall()],
-  ['reset', (p) => p.reset()],
-  ['refused', (p) => p.refuse()],
-];
 
 const redisUp = (text: string) => /^redis_up (\d)$/m.exec(text)?.[1];
 
