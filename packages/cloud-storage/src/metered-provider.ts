@@ -9,7 +9,7 @@ export interface StorageStats {
   provider: string;
   /** Calls and failed calls per operation (a `get` whose stream fails counts as failed). */
   operations: Record<StorageOperation, { calls: number; errors: number }>;
-  /** Failures by error `code` (`STORAGE_UNAVAILABLE`, `OBJECT_NOT_FOUND` …; `UNKNOWN` for errors without one). */
+  /** Failures by error `code` (`STORAGE_UNAVAILABLE`, `STORAGE_NOT_FOUND` …; `UNKNOWN` for errors without one). */
   errorsByCode: Record<string, number>;
   /** Bytes of objects written (`put`, as the store reported them) and read (`get`, as streamed to the caller). */
   bytesWritten: number;
